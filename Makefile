@@ -1,0 +1,43 @@
+# longdep: every result is reproduced by a target here. The first target that needs Python
+# creates .venv/ and installs the exact pins of constraints.txt (a no-op once done).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+RUN ?= results/quick
+N_JOBS ?= -1
+
+.PHONY: install test run smoke quick report bench lint clean reproduce
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		--config-settings editable_mode=compat -e ".[test,lint,dask]"
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest
+
+run: install  ## the default benchmark (preset quick) end to end, then its report
+	$(PY) -m benchmark run --preset quick --out results/quick --n-jobs $(N_JOBS)
+	$(PY) -m benchmark report results/quick
+
+quick: run
+
+smoke: install
+	$(PY) -m benchmark run --preset smoke --out results/smoke --n-jobs $(N_JOBS)
+	$(PY) -m benchmark report results/smoke
+
+report: install
+	$(PY) -m benchmark report $(RUN)
+
+bench: install
+	$(PY) -m benchmark.bench --out results/bench
+
+lint: install
+	$(PY) -m ruff check benchmark tasks models tests
+
+clean:
+	rm -rf results/smoke results/quick results/bench .pytest_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""A small name -> entry registry shared by tasks and models (one pattern for both).
+
+Entries register under a short key; a duplicate key is refused and an unknown key is answered
+with the list of known ones, so a typo on the command line gets a useful one-line error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from benchmark.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    obj: Any
+    label: str
+    description: str
+
+
+class Registry:
+    """Maps keys to registered objects, with a human label and a one-line description each."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._entries: dict[str, Entry] = {}
+
+    def register(self, key: str, *, label: str, description: str) -> Callable[[Any], Any]:
+        def decorator(obj: Any) -> Any:
+            if key in self._entries:
+                raise ValueError(f"{self.kind} {key!r} is already registered")
+            self._entries[key] = Entry(key, obj, label, description)
+            return obj
+
+        return decorator
+
+    def entry(self, key: str) -> Entry:
+        try:
+            return self._entries[key]
+        except KeyError:
+            raise UsageError(
+                f"unknown {self.kind} {key!r}; known: {', '.join(sorted(self._entries))}"
+            ) from None
+
+    def get(self, key: str) -> Any:
+        return self.entry(key).obj
+
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries.values())

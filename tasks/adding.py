@@ -1,0 +1,47 @@
+"""adding: the adding problem in its canonical form (Le et al. 2015; Arjovsky et al. 2016).
+
+Two input channels: values uniform in [0, 1], and a marker channel that holds exactly one 1 in
+the first half of the sequence and one in the second half. The target is the sum of the two
+marked values. Predicting the constant 1 (the mean of the sum) gives MSE = Var(U1 + U2) = 1/6.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+
+from tasks.base import RegressionTask
+from tasks.registry import register
+
+
+@register("adding", label="adding problem",
+          description="sum the two marked values of a uniform sequence (baseline MSE 1/6)")
+@dataclasses.dataclass(frozen=True)
+class Adding(RegressionTask):
+    name: ClassVar[str] = "adding"
+    input_dim: ClassVar[int] = 2
+    output_dim: ClassVar[int] = 1
+    min_seq_len: ClassVar[int] = 2  # one marker in each half needs two steps
+    success_rule: ClassVar[str] = "test MSE <= 1/60, a tenth of the 1/6 baseline"
+
+    def _generate(self, n, seq_len, rng):
+        values = rng.random((n, seq_len))  # (n, T) in [0, 1)
+        half = seq_len // 2
+        first = rng.integers(0, half, size=n)  # marker in [0, T/2)
+        second = rng.integers(half, seq_len, size=n)  # marker in [T/2, T)
+        markers = np.zeros((n, seq_len))
+        rows = np.arange(n)
+        markers[rows, first] = 1.0
+        markers[rows, second] = 1.0
+        x = np.stack([values, markers], axis=-1)  # (n, T, 2)
+        y = (values[rows, first] + values[rows, second])[:, None]  # (n, 1)
+        return x, y
+
+    def baseline(self, seq_len):
+        return 1.0 / 6.0
+
+    def solved(self, metric):
+        # Solved: MSE at most a tenth of the baseline (90 % of the target variance explained).
+        return metric <= 0.1 * self.baseline(0)

@@ -1,0 +1,114 @@
+"""The task contract: a frozen dataclass that generates (x, y) batches and knows its own
+loss, metric, trivial baseline and success rule, so the one training loop needs no task cases.
+
+Subclasses set the class attributes, write ``_generate`` and ``baseline``, and declare their
+parameters as dataclass fields with defaults, validated in ``check``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from benchmark.errors import UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    name: ClassVar[str]
+    input_dim: ClassVar[int]
+    output_dim: ClassVar[int]
+    kind: ClassVar[str]  # "regression" or "classification"
+    metric_name: ClassVar[str]  # the column name of the test metric, e.g. "mse"
+    min_seq_len: ClassVar[int] = 1
+    success_rule: ClassVar[str]  # the success criterion in words, for reports
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise UsageError for an out-of-range parameter (subclasses extend this)."""
+
+    # --- data -----------------------------------------------------------------------------
+    def generate(self, n: int, seq_len: int, rng: np.random.Generator):
+        """Return ``(x, y)``: x float32 ``(n, seq_len, input_dim)``, y float32 ``(n, output_dim)``.
+
+        Pure and vectorised: all randomness comes from ``rng``.
+        """
+        if not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        self.check_seq_len(seq_len)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError("rng must be a numpy.random.Generator")
+        x, y = self._generate(int(n), int(seq_len), rng)
+        return x.astype(np.float32, copy=False), y.astype(np.float32, copy=False)
+
+    def check_seq_len(self, seq_len: int) -> None:
+        if not isinstance(seq_len, int | np.integer) or seq_len < self.min_seq_len:
+            raise UsageError(
+                f"{self.name}: seq_len must be an integer >= {self.min_seq_len}, got {seq_len!r}"
+            )
+
+    def _generate(self, n: int, seq_len: int, rng: np.random.Generator):
+        raise NotImplementedError
+
+    # --- scoring --------------------------------------------------------------------------
+    def baseline(self, seq_len: int) -> float:
+        """The metric of the best predictor that has no memory of the relevant input."""
+        raise NotImplementedError
+
+    def noise_floor(self, seq_len: int) -> float | None:
+        """The metric no predictor can beat, where the task has one (None otherwise)."""
+        return None
+
+    def solved(self, metric: float) -> bool:
+        """The task's documented success criterion on the test metric."""
+        raise NotImplementedError
+
+    def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def metric(self, output: torch.Tensor, target: torch.Tensor) -> float:
+        raise NotImplementedError
+
+    # --- parameters -----------------------------------------------------------------------
+    def params(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def _require(self, ok: bool, field: str, rule: str) -> None:
+        if not ok:
+            raise UsageError(
+                f"{self.name}: parameter {field}={getattr(self, field)!r} is out of range; "
+                f"it must be {rule}"
+            )
+
+
+class RegressionTask(Task):
+    """Mean-squared error as both training loss and test metric."""
+
+    kind: ClassVar[str] = "regression"
+    metric_name: ClassVar[str] = "mse"
+
+    def loss(self, output, target):
+        return F.mse_loss(output, target)
+
+    def metric(self, output, target):
+        return float(F.mse_loss(output, target))
+
+
+class BinaryClassificationTask(Task):
+    """One logit per sample; binary cross-entropy to train, error rate to test."""
+
+    kind: ClassVar[str] = "classification"
+    metric_name: ClassVar[str] = "error_rate"
+    output_dim: ClassVar[int] = 1
+
+    def loss(self, output, target):
+        return F.binary_cross_entropy_with_logits(output, target)
+
+    def metric(self, output, target):
+        return float(((output > 0).to(target.dtype) != target).float().mean())

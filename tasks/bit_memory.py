@@ -1,0 +1,34 @@
+"""bit_memory: remember the first bit of a random 0/1 sequence across ``seq_len - 1`` distractors.
+
+The input at every step is a fair random bit; the target is the bit at step 0. Nothing after
+step 0 carries information about the target, so a model without memory is at chance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from tasks.base import BinaryClassificationTask
+from tasks.registry import register
+
+
+@register("bit_memory", label="bit memory",
+          description="recall the first bit of a 0/1 sequence after seq_len-1 distractor bits")
+@dataclasses.dataclass(frozen=True)
+class BitMemory(BinaryClassificationTask):
+    name: ClassVar[str] = "bit_memory"
+    input_dim: ClassVar[int] = 1
+    success_rule: ClassVar[str] = "test error rate <= 0.05 (chance is 0.5)"
+
+    def _generate(self, n, seq_len, rng):
+        bits = rng.integers(0, 2, size=(n, seq_len, 1))  # (n, T, 1)
+        return bits, bits[:, 0, :]  # target: the first bit, (n, 1)
+
+    def baseline(self, seq_len):
+        # The first bit is independent of everything the model sees later: chance.
+        return 0.5
+
+    def solved(self, metric):
+        # Solved: test error rate at most 5 % (chance is 50 %).
+        return metric <= 0.05

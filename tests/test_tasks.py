@@ -1,0 +1,116 @@
+"""Generators checked against what each task's definition implies."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from benchmark.errors import UsageError
+from tasks import TASKS, get_task
+
+ALL = sorted(TASKS.keys())
+
+
+@pytest.mark.parametrize("key", ALL)
+def test_shapes_dtypes_and_determinism(key):
+    task = get_task(key)
+    x, y = task.generate(7, 12, np.random.default_rng(3))
+    assert x.shape == (7, 12, task.input_dim) and x.dtype == np.float32
+    assert y.shape == (7, task.output_dim) and y.dtype == np.float32
+    x2, y2 = task.generate(7, 12, np.random.default_rng(3))
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    x3, _ = task.generate(7, 12, np.random.default_rng(4))
+    assert not np.array_equal(x, x3)
+
+
+@pytest.mark.parametrize("key", ALL)
+def test_generate_leaves_the_global_rng_alone(key):
+    np.random.seed(0)
+    before = np.random.random()
+    np.random.seed(0)
+    get_task(key).generate(5, 8, np.random.default_rng(1))
+    assert np.random.random() == before
+
+
+@pytest.mark.parametrize("key", ALL)
+def test_bad_arguments_are_refused(key):
+    task = get_task(key)
+    with pytest.raises(UsageError, match="seq_len"):
+        task.generate(3, 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n must be"):
+        task.generate(0, 5, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="Generator"):
+        task.generate(3, 5, 42)
+
+
+def test_bit_memory_target_is_the_first_bit_and_chance_is_half():
+    task = get_task("bit_memory")
+    x, y = task.generate(40_000, 6, np.random.default_rng(0))
+    assert set(np.unique(x)) == {0.0, 1.0}
+    np.testing.assert_array_equal(y[:, 0], x[:, 0, 0])
+    assert abs(y.mean() - 0.5) < 0.01
+    # A memoryless predictor (here: the last bit, the majority of the rest) is at chance.
+    last = torch.from_numpy(x[:, -1, :] * 2 - 1)  # logits from the last bit
+    assert abs(task.metric(last, torch.from_numpy(y)) - task.baseline(6)) < 0.01
+    perfect = torch.from_numpy(y * 2 - 1)
+    assert task.metric(perfect, torch.from_numpy(y)) == 0.0
+    assert task.solved(0.05) and not task.solved(0.2)
+
+
+def test_adding_markers_and_target():
+    task = get_task("adding")
+    seq_len = 11
+    x, y = task.generate(20_000, seq_len, np.random.default_rng(1))
+    values, markers = x[..., 0], x[..., 1]
+    assert values.min() >= 0 and values.max() < 1
+    assert np.all(markers.sum(axis=1) == 2)
+    half = seq_len // 2
+    assert np.all(markers[:, :half].sum(axis=1) == 1)
+    assert np.all(markers[:, half:].sum(axis=1) == 1)
+    np.testing.assert_allclose(y[:, 0], (values * markers).sum(axis=1), rtol=1e-6)
+    # Always predicting 1 gives the baseline MSE 1/6.
+    mse_of_one = float(np.mean((y - 1.0) ** 2))
+    assert abs(mse_of_one - 1 / 6) < 0.005
+    assert task.baseline(seq_len) == pytest.approx(1 / 6)
+    assert task.solved(0.01) and not task.solved(0.05)
+
+
+def test_adding_needs_two_steps():
+    with pytest.raises(UsageError, match=">= 2"):
+        get_task("adding").generate(3, 1, np.random.default_rng(0))
+
+
+def test_noisy_sine_noise_floor_and_memoryless_baseline():
+    task = get_task("noisy_sine", freq=0.3, noise_std=0.2)
+    x, y = task.generate(200_000, 4, np.random.default_rng(2))
+    last_value_mse = float(np.mean((y[:, 0] - x[:, -1, 0]) ** 2))
+    assert last_value_mse == pytest.approx(task.baseline(4), rel=0.02)
+    assert task.baseline(4) == pytest.approx(2 * 0.04 + 1 - math.cos(0.3))
+    # The residual of the clean next value is pure noise: its MSE is the floor.
+    clean = get_task("noisy_sine", freq=0.3, noise_std=0.0)
+    xc, yc = clean.generate(200_000, 4, np.random.default_rng(2))
+    assert float(np.mean((y - yc) ** 2)) == pytest.approx(task.noise_floor(4), rel=0.02)
+    # Same rng stream: the clean series is the noisy one minus the noise.
+    assert (x - xc).std() == pytest.approx(0.2, rel=0.01)
+
+
+def test_noisy_sine_defaults_are_the_tutorial_setting():
+    task = get_task("noisy_sine")
+    assert (task.freq, task.noise_std) == (0.01, 0.2)
+    assert task.noise_floor(4) == pytest.approx(0.04)
+    assert task.solved(0.05) and not task.solved(0.075)
+
+
+@pytest.mark.parametrize("params, field", [({"noise_std": -0.1}, "noise_std"),
+                                           ({"freq": 0.0}, "freq"),
+                                           ({"freq": float("nan")}, "freq")])
+def test_noisy_sine_parameters_out_of_range(params, field):
+    with pytest.raises(UsageError, match=f"parameter {field}="):
+        get_task("noisy_sine", **params)
+
+
+def test_unknown_task_parameter():
+    with pytest.raises(UsageError, match="unknown task parameter 'noise'; known: freq, noise_std"):
+        get_task("noisy_sine", noise=0.1)

@@ -1,0 +1,170 @@
+"""The command line: ``python -m benchmark {list,run,report,compare}``.
+
+Bad input ends with one line on stderr naming the bad value and what is allowed, exit code 2,
+no traceback, and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from benchmark.config import GRID_FIELDS, load_grid, preset_names, preset_path
+from benchmark.errors import UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _parse_value(flag: str, text: str, kind: str) -> Any:
+    """Turn a flag's text into the Grid field's type; validation of the range is the Grid's."""
+    try:
+        if kind == "names":
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if kind == "ints":
+            return [int(part) for part in text.split(",")]
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        return text
+    except ValueError:
+        what = {"ints": "comma-separated positive integers", "int": "a positive integer",
+                "float": "a number"}[kind]
+        raise UsageError(f"{flag} {text!r} is invalid; it must be {what}") from None
+
+
+def _parse_task_param(text: str) -> tuple[str, str, Any]:
+    """``task.name=value`` (value in TOML syntax: 0.1, true, "text")."""
+    try:
+        target, value = text.split("=", 1)
+        task, name = target.split(".", 1)
+    except ValueError:
+        raise UsageError(f"--task-param {text!r} is invalid; it must look like "
+                         "noisy_sine.noise_std=0.1") from None
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return task, name, parsed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="longdep", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("list", help="registered tasks, models and presets")
+
+    run = commands.add_parser("run", help="run (or resume) a grid of cells")
+    run.add_argument("--preset", default="quick",
+                     help="a shipped preset's name or a .toml file (default: quick)")
+    run.add_argument("--out", help="run folder (default: results/<preset>)")
+    run.add_argument("--n-jobs", default="-1", help="parallel workers (-1: all cores)")
+    run.add_argument("--backend", default="loky", help="joblib engine: loky or dask")
+    run.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://HOST:PORT)")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    for name, spec in GRID_FIELDS.items():
+        run.add_argument(f"--{name.replace('_', '-')}", dest=name, help=spec.help)
+    run.add_argument("--task-param", action="append", default=[], metavar="TASK.NAME=VALUE",
+                     help="set a task parameter, e.g. noisy_sine.noise_std=0.1 (repeatable)")
+
+    report = commands.add_parser("report", help="statistics, figures and report.md of a run")
+    report.add_argument("run_dir", help="a finished run folder, e.g. results/quick")
+
+    compare = commands.add_parser("compare", help="two runs side by side, paired by cell")
+    compare.add_argument("run_a")
+    compare.add_argument("run_b")
+    compare.add_argument("--out", help="also write the table to this CSV file")
+    return parser
+
+
+def _grid_from_args(args) -> Any:
+    overrides: dict[str, Any] = {}
+    for name, spec in GRID_FIELDS.items():
+        text = getattr(args, name)
+        if text is not None:
+            overrides[name] = _parse_value(f"--{name.replace('_', '-')}", text, spec.kind)
+    if args.task_param:
+        from benchmark.config import load_preset
+
+        params = {k: dict(v) for k, v in load_preset(args.preset).get("task_params", {}).items()}
+        for text in args.task_param:
+            task, name, value = _parse_task_param(text)
+            params.setdefault(task, {})[name] = value
+        overrides["task_params"] = params
+    return load_grid(args.preset, overrides)
+
+
+def _command_list() -> int:
+    from benchmark.config import load_preset
+    from models import MODELS
+    from tasks import TASKS
+
+    print("tasks:")
+    for entry in TASKS:
+        print(f"  {entry.key:14s} {entry.description}")
+    print("models:")
+    for entry in MODELS:
+        print(f"  {entry.key:14s} {entry.label}: {entry.description}")
+    print("presets:")
+    for name in preset_names():
+        print(f"  {name:14s} {load_preset(name).get('description', '')}")
+    return 0
+
+
+def _command_run(args) -> int:
+    from benchmark.runner import run_grid
+
+    grid = _grid_from_args(args)
+    n_jobs = _parse_value("--n-jobs", args.n_jobs, "int")
+    if n_jobs == 0 or n_jobs < -1:
+        raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
+    out = Path(args.out) if args.out else Path("results") / Path(preset_path(args.preset)).stem
+    outcome = run_grid(grid, out, n_jobs=n_jobs, backend=args.backend,
+                       scheduler=args.scheduler, progress=not args.no_progress)
+    print(f"{out}: {outcome.total} cells, {outcome.skipped} already done, "
+          f"{outcome.computed} computed, {outcome.failed} failed")
+    if outcome.failed:
+        print(f"error: {outcome.failed} of {outcome.total} cells failed (status error, see "
+              f"{out}/summary.csv); rerun the same command to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _command_report(args) -> int:
+    from benchmark.report import write_report
+
+    path = write_report(args.run_dir)
+    print(f"wrote {path}")
+    return 0
+
+
+def _command_compare(args) -> int:
+    from benchmark.compare import compare_runs
+
+    table = compare_runs(args.run_a, args.run_b)
+    print(f"a = {args.run_a}, b = {args.run_b}; mean_diff = a - b (negative: a is better)")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.out:
+        table.to_csv(args.out, index=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {"list": lambda: _command_list(), "run": lambda: _command_run(args),
+                   "report": lambda: _command_report(args),
+                   "compare": lambda: _command_compare(args)}[args.command]
+        return handler()
+    except UsageError as err:
+        print(f"longdep: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("longdep: interrupted; finished cells are kept, rerun to resume", file=sys.stderr)
+        return 130

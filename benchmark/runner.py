@@ -1,0 +1,177 @@
+"""run_grid: run every cell of a grid in parallel through joblib, resumably.
+
+Workers (loky processes locally, Dask workers on a cluster) only compute; this process writes
+each result to the run folder the moment it arrives, so workers need no shared file system and
+a killed run loses no finished cell. A rerun skips cells whose file is whole and retries the
+ones that are missing, corrupt or recorded as ``error``. Longest cells are scheduled first so
+the last worker is not left alone with the biggest cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import joblib
+from tqdm.auto import tqdm
+
+from benchmark.config import Cell, Grid
+from benchmark.errors import UsageError
+from benchmark.store import CorruptCellFile, RunStore
+from benchmark.train import CellResult, train_cell
+
+BACKENDS = ("loky", "dask")
+
+
+@dataclasses.dataclass
+class RunOutcome:
+    total: int
+    skipped: int  # finished in an earlier invocation
+    computed: int
+    failed: int  # status "error"
+    corrupt: list[str]  # cell files found unreadable and recomputed
+
+
+def run_cell(cell: Cell) -> CellResult:
+    """train_cell that never raises: a bug or an out-of-memory becomes a status ``error``."""
+    try:
+        return train_cell(cell)
+    except Exception as err:  # noqa: BLE001  (any failure of a plugged-in task/model)
+        line = traceback.format_exception_only(err)[-1].strip()
+        summary = {"cell_id": cell.id, **cell.to_dict(), "status": "error", "message": line,
+                   "solved": False}
+        empty = {"step": [], "metric": [], "value": []}
+        import numpy as np
+
+        curve = {k: np.asarray(v, dtype=str if k == "metric" else float) for k, v in empty.items()}
+        grads = {"step": np.zeros(0, np.int32), "kind": np.zeros(0, dtype=str),
+                 "t": np.zeros(0, np.int32), "value": np.zeros(0)}
+        return CellResult(cell, summary, curve, grads)
+
+
+def cost(cell: Cell) -> float:
+    """A relative estimate of a cell's run time (for longest-first scheduling)."""
+    return cell.seq_len * cell.steps * cell.batch_size * cell.hidden_size
+
+
+def environment() -> dict:
+    import numpy
+    import pandas
+    import scipy
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__, "numpy": numpy.__version__, "pandas": pandas.__version__,
+        "scipy": scipy.__version__, "joblib": joblib.__version__,
+        "machine": platform.machine(), "system": platform.platform(),
+        "processor": platform.processor(), "cpu_count": os.cpu_count(),
+        "git_commit": _git_commit(),
+    }
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def _backend(backend: str, n_jobs: int, scheduler: str | None):
+    """joblib's parallel configuration for the chosen engine (a Dask client where asked)."""
+    if backend == "loky":
+        if scheduler:
+            raise UsageError("--scheduler needs --backend dask")
+        with joblib.parallel_config(backend="loky", n_jobs=n_jobs):
+            yield
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--backend dask needs the dask extra: pip install '.[dask]'") from None
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        workers = n_jobs if n_jobs > 0 else os.cpu_count()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        with joblib.parallel_config(backend="dask"):
+            yield
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
+             scheduler: str | None = None, progress: bool = True) -> RunOutcome:
+    """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    store = RunStore(out)
+    cells = grid.cells()
+    with store.lock():
+        previous = store.read_run()
+        if previous is not None and previous.get("grid") != grid.to_dict():
+            raise UsageError(f"{store.root} holds a different grid; rerun with the same preset "
+                             "and flags to resume it, or choose another --out")
+        pending, corrupt = _pending(store, cells)
+        record = previous or {"grid": grid.to_dict(), "started": _now()}
+        record.update(environment=environment(), resumed=previous is not None,
+                      n_jobs=n_jobs, backend=backend, finished=None)
+        store.write_run(record)
+
+        pending.sort(key=cost, reverse=True)
+        failed = 0
+        bar = tqdm(total=len(cells), initial=len(cells) - len(pending), unit="cell",
+                   disable=not progress, desc=store.root.name, dynamic_ncols=True)
+        with bar, _backend(backend, n_jobs, scheduler):
+            jobs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            for result in jobs(joblib.delayed(run_cell)(cell) for cell in pending):
+                store.write_cell(result)
+                failed += result.summary["status"] == "error"
+                bar.update()
+        store.write_tables(cells)
+        record["finished"] = _now()
+        store.write_run(record)
+    return RunOutcome(len(cells), len(cells) - len(pending), len(pending), failed, corrupt)
+
+
+def _pending(store: RunStore, cells: list[Cell]) -> tuple[list[Cell], list[str]]:
+    """Cells to (re)compute: no file, an unreadable file, or a recorded error."""
+    pending, corrupt = [], []
+    for cell in cells:
+        path = store.cell_path(cell)
+        if not path.exists():
+            pending.append(cell)
+            continue
+        try:
+            status = store.read_cell(path)["summary"].get("status")
+        except CorruptCellFile as err:
+            print(f"warning: corrupt cell file, recomputing: {err}", file=sys.stderr)
+            corrupt.append(path.name)
+            pending.append(cell)
+            continue
+        if status == "error":
+            pending.append(cell)
+    return pending, corrupt

@@ -1,0 +1,66 @@
+import dataclasses
+
+import pytest
+
+from benchmark.config import Cell, Grid, load_grid, preset_names
+from benchmark.errors import UsageError
+
+
+def test_cell_id_is_a_stable_hash_of_all_fields():
+    cell = Cell(task="adding", model="rnn", seq_len=10, seed=0)
+    # Fixed: a change here means every stored run stops resuming. Change it deliberately.
+    assert cell.id == Cell(task="adding", model="rnn", seq_len=10, seed=0).id
+    assert len(cell.id) == 16 and int(cell.id, 16) >= 0
+    for change in ({"lr": 2e-3}, {"seed": 1}, {"steps": 5}, {"device": "cuda"}):
+        assert dataclasses.replace(cell, **change).id != cell.id
+
+
+def test_data_seed_pairs_models_and_model_seed_pairs_the_two_lstms():
+    a = Cell(task="adding", model="rnn", seq_len=10, seed=0)
+    b = dataclasses.replace(a, model="gru")
+    assert a.data_seed == b.data_seed and a.model_seed == b.model_seed
+    assert a.data_seed != dataclasses.replace(a, seed=1).data_seed
+    assert a.data_seed != dataclasses.replace(a, seq_len=20).data_seed
+
+
+def test_cell_round_trips_through_a_dict():
+    cell = Cell(task="noisy_sine", model="gru", seq_len=4, seed=2,
+                task_params=(("noise_std", 0.1),))
+    assert Cell.from_dict(cell.to_dict()) == cell
+
+
+def test_grid_cells_are_the_cross_product():
+    grid = Grid(tasks=("adding", "bit_memory"), models=("rnn", "lstm"), lengths=(5, 10),
+                seeds=3, steps=7)
+    cells = grid.cells()
+    assert len(cells) == 2 * 2 * 2 * 3
+    assert len({c.id for c in cells}) == len(cells)
+    assert all(c.steps == 7 for c in cells)
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_shipped_presets_load(name):
+    grid = load_grid(name)
+    assert set(grid.tasks) >= {"bit_memory", "noisy_sine", "adding"}
+    assert set(grid.models) == {"rnn", "lstm_scratch", "gru", "lstm"}
+
+
+def test_overrides_apply_on_top_of_the_preset():
+    grid = load_grid("smoke", {"lengths": [3], "seeds": 2, "lr": 0.1})
+    assert grid.lengths == (3,) and grid.seeds == 2 and grid.lr == 0.1
+
+
+@pytest.mark.parametrize("record, message", [
+    ({"tasks": ["adding"], "models": ["rnn"], "lengths": [5], "speed": 1}, "unknown key 'speed'"),
+    ({"tasks": ["adding"], "models": ["rnn"], "lengths": [5], "steps": "many"}, "steps='many'"),
+    ({"tasks": ["adding"], "models": ["rnn"], "lengths": [0]}, "lengths=\\[0\\]"),
+    ({"tasks": ["adding"], "models": ["rnn"], "lengths": [5], "seeds": 1.5}, "seeds=1.5"),
+    ({"tasks": ["add"], "models": ["rnn"], "lengths": [5]}, "unknown task 'add'"),
+    ({"tasks": ["adding"], "models": ["rnn"], "lengths": [1]}, "seq_len must be"),
+    ({"tasks": ["noisy_sine"], "models": ["rnn"], "lengths": [5],
+      "task_params": {"noisy_sine": {"noise_std": -1.0}}}, "noise_std=-1.0"),
+    ({"models": ["rnn"], "lengths": [5]}, "missing key 'tasks'"),
+])
+def test_bad_grids_name_the_bad_value(record, message):
+    with pytest.raises(UsageError, match=message):
+        Grid.from_dict(record, source="x.toml")

@@ -1,0 +1,86 @@
+"""The grid end to end through the CLI: files on disk, resume, n_jobs invariance, bad input."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from benchmark.config import load_grid
+from benchmark.runner import run_grid
+from benchmark.store import RunStore
+from tests.conftest import run_cli
+
+TIMING = ["wall_seconds", "seconds_per_step"]
+
+
+def test_smoke_run_writes_the_results_layout(smoke_run):
+    grid = load_grid("smoke")
+    summary = pd.read_csv(smoke_run / "summary.csv")
+    assert len(summary) == len(grid.cells()) == 24
+    assert set(summary["status"]) == {"ok"}
+    assert len(list((smoke_run / "cells").glob("*.npz"))) == 24
+    run = json.loads((smoke_run / "run.json").read_text())
+    assert run["grid"] == grid.to_dict() and run["finished"]
+    assert {"torch", "git_commit", "cpu_count"} <= set(run["environment"])
+    curves = pd.read_parquet(smoke_run / "curves.parquet")
+    assert list(curves.columns) == ["task", "model", "seq_len", "seed", "step", "metric", "value"]
+    grads = pd.read_parquet(smoke_run / "gradients.parquet")
+    assert list(grads.columns) == ["task", "model", "seq_len", "seed", "step", "kind", "t",
+                                   "value"]
+    scratch = grads[grads["model"] == "lstm_scratch"]
+    assert {"through_time_h", "through_time_c"} <= set(scratch["kind"])
+
+
+def test_resume_recomputes_only_the_missing_cell(smoke_run, tmp_path):
+    out = tmp_path / "smoke"
+    shutil.copytree(smoke_run, out)
+    before = pd.read_csv(out / "summary.csv")
+    victim = sorted((out / "cells").glob("*.npz"))[3]
+    victim.unlink()
+    result = run_cli("run", "--preset", "smoke", "--out", str(out), "--n-jobs", "1",
+                     "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "23 already done, 1 computed" in result.stdout
+    after = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(before.drop(columns=TIMING), after.drop(columns=TIMING))
+
+
+def test_n_jobs_does_not_change_the_numbers(smoke_run, tmp_path):
+    run_grid(load_grid("smoke"), tmp_path / "serial", n_jobs=1, progress=False)
+    serial = pd.read_csv(tmp_path / "serial" / "summary.csv").drop(columns=TIMING)
+    parallel = pd.read_csv(smoke_run / "summary.csv").drop(columns=TIMING)
+    pd.testing.assert_frame_equal(serial, parallel)
+    a = RunStore(tmp_path / "serial").load_gradients()
+    b = RunStore(smoke_run).load_gradients()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_list_shows_tasks_models_and_presets():
+    result = run_cli("list")
+    assert result.returncode == 0
+    for word in ("bit_memory", "noisy_sine", "adding", "lstm_scratch", "scratch LSTM",
+                 "quick", "smoke"):
+        assert word in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--models", "rnn,transformer"], "unknown model 'transformer'; known:"),
+    (["--tasks", "adding,copy"], "unknown task 'copy'; known:"),
+    (["--preset", "huge"], "unknown preset 'huge'; known:"),
+    (["--lengths", "10,-5"], "lengths="),
+    (["--lengths", "10,x"], "--lengths '10,x' is invalid"),
+    (["--seeds", "0"], "seeds=0"),
+    (["--steps", "2.5"], "--steps '2.5' is invalid"),
+    (["--hidden-size", "-3"], "hidden_size=-3"),
+    (["--task-param", "noisy_sine.noise_std=-0.2"], "noise_std=-0.2"),
+    (["--backend", "ray"], "unknown backend 'ray'"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, args, message):
+    out = tmp_path / "out"
+    result = run_cli("run", "--preset", "smoke", "--out", str(out), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()

@@ -1,0 +1,88 @@
+"""The one training loop: determinism, pairing, early stop, divergence."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from benchmark.config import Cell
+from benchmark.train import train_cell
+from models import SequenceModel, register
+
+TINY = dict(seq_len=6, seed=0, hidden_size=8, batch_size=16, steps=20, eval_every=5,
+            test_size=64, grad_every=2, probe_size=8)
+
+
+def test_same_cell_gives_the_same_numbers():
+    cell = Cell(task="adding", model="gru", **TINY)
+    a, b = train_cell(cell), train_cell(cell)
+    assert a.summary["final_metric"] == b.summary["final_metric"]
+    np.testing.assert_array_equal(a.curve["value"], b.curve["value"])
+    np.testing.assert_array_equal(a.gradients["value"], b.gradients["value"])
+
+
+def test_scratch_lstm_follows_nn_lstm_step_by_step():
+    ref = train_cell(Cell(task="bit_memory", model="lstm", **TINY))
+    scr = train_cell(Cell(task="bit_memory", model="lstm_scratch", **TINY))
+    assert ref.curve["value"][0] == scr.curve["value"][0]  # identical initial weights
+    np.testing.assert_allclose(scr.curve["value"], ref.curve["value"], rtol=1e-4, atol=1e-6)
+
+
+def test_summary_records_what_a_cell_did():
+    result = train_cell(Cell(task="noisy_sine", model="rnn", **TINY))
+    s = result.summary
+    assert s["status"] == "ok" and s["steps_run"] == 20 and s["metric"] == "mse"
+    assert s["baseline"] == pytest.approx(2 * 0.04 + 1 - math.cos(0.01))
+    assert s["noise_floor"] == pytest.approx(0.04)
+    assert s["normalised_error"] == pytest.approx(s["final_metric"] / s["baseline"])
+    assert s["best_metric"] <= s["final_metric"]
+    assert s["n_params"] == sum(p.numel() for p in nn.RNN(1, 8).parameters()) + 9
+    kinds = set(result.gradients["kind"])
+    assert {"global", "clipped", "input_weights", "recurrent_weights", "biases", "readout",
+            "through_time"} <= kinds
+    profile_steps = set(result.gradients["step"][result.gradients["kind"] == "through_time"])
+    assert profile_steps == {0, 2, 5, 10, 20}  # init, 10 %, 25 %, 50 %, end
+    assert set(result.curve["step"]) == {0, 5, 10, 15, 20}
+
+
+def test_early_stop_once_solved():
+    # bit_memory over 6 steps at a high learning rate is solved within a few dozen steps.
+    cell = Cell(task="bit_memory", model="gru", **{**TINY, "steps": 400, "lr": 1e-2})
+    s = train_cell(cell).summary
+    assert s["solved"] and s["steps_to_solve"] == s["steps_run"] < 200
+
+
+class _Exploding(nn.Module):
+    """A core whose output becomes inf after a few steps of training."""
+
+    def __init__(self, input_dim, hidden_size):
+        super().__init__()
+        self.inner = nn.RNN(input_dim, hidden_size, batch_first=True)
+
+    def forward(self, x):
+        out, state = self.inner(x)
+        return out * torch.exp(self.inner.weight_hh_l0.abs().sum() * 1e4), state
+
+
+@register("test_exploding", label="exploding", description="test only")
+def _build_exploding(input_dim, hidden_size, output_dim):
+    return SequenceModel(_Exploding(input_dim, hidden_size), hidden_size, output_dim)
+
+
+def test_divergence_is_recorded_not_raised():
+    cell = Cell(task="adding", model="test_exploding", **TINY)
+    s = train_cell(cell).summary
+    assert s["status"] == "diverged" and "non-finite" in s["message"]
+    assert not s["solved"]
+    assert s["final_metric"] == s["baseline"]  # counts as knowing nothing
+
+
+def test_the_test_set_does_not_depend_on_the_model_or_the_budget():
+    a = train_cell(Cell(task="adding", model="rnn", **TINY))
+    b = train_cell(Cell(task="adding", model="rnn", **{**TINY, "steps": 5}))
+    assert a.curve["value"][0] == b.curve["value"][0]
+    c = dataclasses.replace(Cell(task="adding", model="rnn", **TINY), seed=1)
+    assert train_cell(c).curve["value"][0] != a.curve["value"][0]

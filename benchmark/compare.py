@@ -1,0 +1,33 @@
+"""compare_runs: two runs side by side, paired by cell, for "did my change help?" questions.
+
+Cells are matched on (task, model, seq_len, seed); for each (task, model, seq_len) the final
+metrics of the matched seeds are compared with the same paired test as the model comparisons,
+Benjamini-Hochberg corrected over the table.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from benchmark import stats
+from benchmark.errors import UsageError
+from benchmark.store import KEYS, RunStore
+
+
+def compare_runs(run_a, run_b) -> pd.DataFrame:
+    a = stats.usable(RunStore(run_a).load_summary())
+    b = stats.usable(RunStore(run_b).load_summary())
+    merged = a[KEYS + ["final_metric"]].merge(b[KEYS + ["final_metric"]], on=KEYS,
+                                             suffixes=("_a", "_b"))
+    if merged.empty:
+        raise UsageError(f"{run_a} and {run_b} share no cells (task, model, seq_len, seed)")
+    rows = []
+    for (task, model, seq_len), group in merged.groupby(stats.GROUP, sort=True):
+        result = stats.paired_test(group["final_metric_a"], group["final_metric_b"])
+        rows.append({"task": task, "model": model, "seq_len": seq_len,
+                     "mean_a": group["final_metric_a"].mean(),
+                     "mean_b": group["final_metric_b"].mean(), **result})
+    table = pd.DataFrame(rows)
+    table["q_value"] = stats.bh_qvalues(table["p_value"])
+    table["better"] = table["mean_diff"].map(lambda d: "a" if d < 0 else "b" if d > 0 else "")
+    return table

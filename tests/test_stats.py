@@ -1,0 +1,112 @@
+"""Statistics against answers known by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark import stats
+
+
+def test_wilson_interval_known_answers():
+    # 0/3 and 3/3 with z = 1.95996: the classic (0, 0.5615) and (0.4385, 1).
+    assert stats.wilson_interval(0, 3) == pytest.approx((0.0, 0.56151), abs=1e-4)
+    assert stats.wilson_interval(3, 3) == pytest.approx((0.43849, 1.0), abs=1e-4)
+    low, high = stats.wilson_interval(5, 10)
+    assert low == pytest.approx(0.23659, abs=1e-4) and high == pytest.approx(0.76341, abs=1e-4)
+    assert all(math.isnan(v) for v in stats.wilson_interval(0, 0))
+
+
+def test_bootstrap_ci_contains_the_mean_and_is_reproducible():
+    values = np.random.default_rng(0).normal(5.0, 1.0, size=30)
+    low, high = stats.bootstrap_ci(values)
+    assert low < values.mean() < high
+    assert high - low == pytest.approx(2 * 1.96 / math.sqrt(30), rel=0.3)
+    assert stats.bootstrap_ci(values) == (low, high)
+    assert stats.bootstrap_ci([2.0, 2.0, 2.0]) == (2.0, 2.0)
+    assert stats.bootstrap_ci([7.0]) == (7.0, 7.0)
+
+
+def test_bh_qvalues_known_answer_and_ordering():
+    q = stats.bh_qvalues([0.01, 0.04, 0.03, 0.005, np.nan])
+    np.testing.assert_allclose(q[:4], [0.02, 0.04, 0.04, 0.02])
+    assert np.isnan(q[4])
+
+
+def test_paired_test_known_answers():
+    t = stats.paired_test([1, 2, 3], [0, 0, 1])  # differences 1, 2, 2
+    assert t["test"] == "t" and t["p_value"] == pytest.approx(0.03775, abs=1e-4)
+    assert t["effect_size"] == pytest.approx((5 / 3) / math.sqrt(1 / 3))
+    sign = stats.paired_test([1, 1, 1], [0, 0, 0])
+    assert sign["test"] == "sign" and sign["p_value"] == pytest.approx(0.25)
+    same = stats.paired_test([0.5, 0.2], [0.5, 0.2])
+    assert same["test"] == "identical" and same["p_value"] == 1.0
+    wil = stats.paired_test(np.arange(8) + 1.0, np.zeros(8))  # all 8 positive
+    assert wil["test"] == "wilcoxon" and wil["p_value"] == pytest.approx(2 / 2**8)
+
+
+def test_horizon_on_a_constructed_table():
+    assert stats.horizon([10, 20, 50, 100], [1.0, 1.0, 0.5, 0.0]) == 50
+    assert stats.horizon([10, 20], [0.0, 1 / 3]) == 0
+    assert stats.horizon([10, 20, 50], [1.0, 0.0, 2 / 3]) == 50  # the longest, not the first gap
+
+
+def test_logistic_midpoint_recovers_a_known_transition():
+    rng = np.random.default_rng(1)
+    lengths = np.repeat([5, 10, 20, 40, 80, 160, 320], 200)
+    p = 1 / (1 + np.exp(2.0 * (np.log(lengths) - np.log(40))))
+    success = rng.random(lengths.size) < p
+    assert stats.logistic_midpoint(lengths, success) == pytest.approx(40, rel=0.1)
+    assert math.isnan(stats.logistic_midpoint([5, 10], [1, 1]))
+
+
+def test_logistic_midpoint_under_perfect_separation_lies_between_the_lengths():
+    frame = pd.DataFrame({"seq_len": [10, 20, 40, 80] * 3, "seed": np.repeat([0, 1, 2], 4),
+                          "solved": [1, 1, 0, 0] * 3})
+    l50, low, high = stats.logistic_midpoint_ci(frame)
+    assert 20 < l50 < 40
+
+
+def test_error_growth_recovers_a_power_law():
+    lengths = np.array([10, 20, 50, 100, 200])
+    slope, low, high = stats.error_growth(lengths, 0.01 * lengths**0.5)
+    assert slope == pytest.approx(0.5) and low <= 0.5 <= high
+
+
+def _summary(rows):
+    base = {"model_label": "x", "metric": "mse", "baseline": 1.0, "noise_floor": np.nan,
+            "steps_to_solve": np.nan, "seconds_per_step": 0.01, "status": "ok"}
+    frame = pd.DataFrame([{**base, **r} for r in rows])
+    frame["normalised_error"] = frame["final_metric"] / frame["baseline"]
+    return frame
+
+
+def test_aggregate_and_compare_on_a_constructed_table():
+    rows = []
+    for seed in range(3):
+        rows.append({"task": "t", "model": "a", "seq_len": 10, "seed": seed,
+                     "final_metric": 0.1 + seed * 0.01, "solved": True, "steps_to_solve": 100})
+        rows.append({"task": "t", "model": "b", "seq_len": 10, "seed": seed,
+                     "final_metric": 0.5 + seed * 0.02, "solved": False})
+    rows.append({"task": "t", "model": "b", "seq_len": 10, "seed": 3, "final_metric": np.nan,
+                 "solved": False, "status": "error"})
+    summary = _summary(rows)
+    agg = stats.aggregate(summary).set_index("model")
+    assert agg.loc["a", "n"] == 3 and agg.loc["b", "n_failed"] == 1
+    assert agg.loc["a", "mean"] == pytest.approx(0.11)
+    assert agg.loc["a", "success_rate"] == 1.0 and agg.loc["b", "success_rate"] == 0.0
+    assert agg.loc["a", "median_steps_to_solve"] == 100
+    comp = stats.compare_models(summary)
+    assert len(comp) == 1 and comp["better"].iloc[0] == "a"
+    assert comp["mean_diff"].iloc[0] == pytest.approx(0.11 - 0.52)
+
+
+def test_horizons_table():
+    rows = [{"task": "t", "model": "m", "seq_len": length, "seed": seed,
+             "final_metric": 0.01 if length <= 20 else 0.9, "solved": length <= 20}
+            for length in (10, 20, 40, 80) for seed in range(3)]
+    table = stats.horizons(_summary(rows))
+    row = table.iloc[0]
+    assert row["horizon"] == 20 and 20 < row["l50"] < 40
+    assert row["growth_slope"] > 0

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FormatStrFormatter, NullFormatter, ScalarFormatter  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
 from benchmark.stats import BOOTSTRAP_SEED  # noqa: E402
 
@@ -77,9 +77,11 @@ def _model_styles(models) -> dict:
 
 
 def _log_y(ax) -> None:
+    """Log y-axis labelled at 1, 2, 5 x powers of ten in plain numbers."""
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, path) -> None:
@@ -129,7 +131,7 @@ def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
     _save(fig, path)
 
 
-def horizon_plot(horizons: pd.DataFrame, models, labels, path) -> None:
+def horizon_plot(horizons: pd.DataFrame, lengths, models, labels, path) -> None:
     tasks = list(dict.fromkeys(horizons["task"]))
     fig, axes = _panels(len(tasks), width=4.0, height=0.5 * len(models) + 1.8)
     colours = palette(models)
@@ -145,13 +147,14 @@ def horizon_plot(horizons: pd.DataFrame, models, labels, path) -> None:
             if np.isfinite(row["l50"]):
                 low = row["l50_low"] if np.isfinite(row["l50_low"]) else row["l50"]
                 high = row["l50_high"] if np.isfinite(row["l50_high"]) else row["l50"]
-                ax.errorbar(row["l50"], y + 0.2, xerr=[[row["l50"] - low], [high - row["l50"]]],
-                            fmt="o", color=colours[model], capsize=3,
-                            label="logistic 50 % length, 95 % CI" if y == 0 else None)
+                # a percentile interval need not contain the point estimate: draw it as a
+                # segment, not as error bars relative to the point
+                ax.plot([low, high], [y + 0.2] * 2, "|-", color=colours[model], ms=8)
+                ax.plot(row["l50"], y + 0.2, "o", color=colours[model],
+                        label="logistic 50 % length, 95 % CI" if y == 0 else None)
         longest, shortest = rows["longest"].max(), rows["shortest"].min()
         ax.axvline(longest, color="0.5", ls="--", lw=1, label="longest length run")
-        _log_length_axis(ax, [int(v) for v in
-                              np.geomspace(shortest, longest, 5 if longest > shortest else 1)])
+        _log_length_axis(ax, lengths)
         ax.set_xlim(shortest / 3, longest * 3)
         ax.set_yticks(range(len(order)), [labels[m] for m in order])
         ax.set_ylim(-0.6, len(order) - 0.3)
@@ -221,12 +224,18 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
         for c, task in enumerate(tasks):
             ax = axes[r][c]
             data = profiles[(profiles["task"] == task) & (profiles["checkpoint"] == checkpoint)]
+            ax.set_title(f"{task}, T = {focus[task]} — {checkpoint}")
+            if data.empty:
+                ax.text(0.5, 0.5, "no cell reached this checkpoint\n(all stopped earlier, solved)",
+                        ha="center", va="center", transform=ax.transAxes, color="0.3")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                continue
             sns.lineplot(data=data, x="distance", y="relative", hue="model",
                          palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
                      **_model_styles(models))
             ax.set_yscale("log")
             ax.axhline(1e-3, color="0.4", ls=":", lw=1, label="reach threshold (1e-3)")
-            ax.set_title(f"{task}, T = {focus[task]} — {checkpoint}")
             ax.set_xlabel("distance from the output, T-1-t (steps)")
             ax.set_ylabel("‖∂L/∂x_t‖ / ‖∂L/∂x_T-1‖" if c == 0 else "")
             if ax.get_legend():
@@ -241,7 +250,7 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
     colours = palette(models)
     for c, task in enumerate(tasks):
         rows = agg[agg["task"] == task]
-        for model in [m for m in models if m in set(rows["model"])]:
+        for model in _model_styles([m for m in models if m in set(rows["model"])])["hue_order"]:
             mine = rows[rows["model"] == model].sort_values("seq_len")
             style = "o--" if model == "lstm_scratch" else "o-"
             axes[0][c].plot(mine["seq_len"], mine["grad_reach_end"], style,
@@ -249,14 +258,18 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
             axes[1][c].plot(mine["seq_len"], mine["success_rate"], style,
                             color=colours[model], label=model)
             axes[1][c].fill_between(mine["seq_len"], mine["success_low"], mine["success_high"],
-                                    color=colours[model], alpha=0.12)
+                                    color=colours[model], alpha=0.07, lw=0)
         lengths = rows["seq_len"].unique()
         axes[0][c].plot(sorted(lengths), np.array(sorted(lengths)) - 1, color="0.5", ls="--",
                         lw=1, label="whole sequence (T-1)")
         for ax in axes[:, c]:
             _log_length_axis(ax, lengths)
             ax.set_xlabel("sequence length T (steps)")
-        axes[0][c].set_yscale("symlog", linthresh=1)
+        axes[0][c].set_yscale("symlog", linthresh=1)  # reach can be 0: log-like, 0 kept
+        top = max(lengths)
+        axes[0][c].set_yticks([0] + [v for v in (1, 10, 100, 1000, 10000) if v <= top * 2])
+        axes[0][c].yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        axes[0][c].set_ylim(0, top * 1.5)
         axes[0][c].set_title(task)
         axes[1][c].set_ylim(-0.05, 1.05)
         axes[0][c].set_ylabel("gradient reach after training (steps)" if c == 0 else "")
@@ -283,4 +296,23 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
         ax.set_xlabel("training step")
         ax.set_ylabel("global gradient norm before clipping")
     _legend_below(fig, labels)
+    _save(fig, path)
+
+
+def bench_step_times(times: pd.DataFrame, path) -> None:
+    devices = list(dict.fromkeys(times["device"]))
+    models = list(dict.fromkeys(times["model"]))
+    fig, axes = _panels(len(devices), width=5.5, height=3.8)
+    for ax, device in zip(axes[0], devices, strict=True):
+        data = times[times["device"] == device]
+        sns.lineplot(data=data, x="seq_len", y="seconds_per_step", hue="model",
+                     palette=palette(models), markers=True, ax=ax, **_model_styles(models))
+        _log_length_axis(ax, data["seq_len"])
+        ax.set_yscale("log")
+        ax.set_xlabel("sequence length T (steps)")
+        ax.set_ylabel("seconds per training step (s)")
+        ax.set_title(f"{device}: batch 64, hidden 64")
+    from models import MODELS
+
+    _legend_below(fig, {entry.key: entry.label for entry in MODELS}, bottom=0.2)
     _save(fig, path)

@@ -54,6 +54,24 @@ def through_time_profiles(grads: pd.DataFrame, summary: pd.DataFrame,
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def held_after_stop(curves: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Learning curves with every early-stopped cell held at its last value up to the step
+    budget, so a median over seeds is not taken over a shrinking set of seeds."""
+    budget = summary.set_index(["task", "model", "seq_len", "seed"])["steps"]
+    frames = []
+    for keys, cell in curves.groupby(["task", "model", "seq_len", "seed", "metric"],
+                                     observed=True, sort=False):
+        steps = budget.get(keys[:4])
+        last = cell.sort_values("step").iloc[-1]
+        frames.append(cell)
+        if steps is not None and last["step"] < steps:
+            every = int(cell["step"].diff().dropna().min()) if len(cell) > 1 else steps
+            filler = np.arange(last["step"] + every, steps + 1, every)
+            frames.append(pd.DataFrame({**{k: last[k] for k in cell.columns},
+                                        "step": filler}))
+    return pd.concat(frames, ignore_index=True)
+
+
 # --- markdown -------------------------------------------------------------------------------
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -145,8 +163,10 @@ def write_report(run_dir: str | Path) -> Path:
     ok = summary[summary["status"] != "error"]
     figures.error_vs_length(ok, agg, models, labels, fig_dir / "error_vs_length.png")
     figures.success_heatmap(agg, models, labels, fig_dir / "success_rate.png")
-    figures.horizon_plot(horizon_table, models, labels, fig_dir / "memory_horizon.png")
-    figures.learning_curves(curves, focus, agg, models, labels, fig_dir / "learning_curves.png")
+    figures.horizon_plot(horizon_table, sorted(agg["seq_len"].unique()), models, labels,
+                         fig_dir / "memory_horizon.png")
+    figures.learning_curves(held_after_stop(curves, ok), focus, agg, models, labels,
+                            fig_dir / "learning_curves.png")
     figures.cost(ok, models, labels, fig_dir / "cost.png")
     through = through_time_profiles(store.load_gradients(kind="through_time"), ok, focus)
     if not through.empty:
@@ -211,7 +231,8 @@ def _markdown(root, run, grid, summary, agg, comparisons, horizon_table, focus, 
     lines += ["## Learning curves", "", "![learning curves](figures/learning_curves.png)", "",
               "Read off: test error during training at the length where the models part ways "
               f"({', '.join(f'{t}: T = {n}' for t, n in focus.items())}); median over seeds, "
-              "band from the best to the worst seed.", ""]
+              "band from the best to the worst seed; a cell that stopped early (solved) is held "
+              "at its last value.", ""]
 
     lines += ["## Gradients: the mechanism", ""]
     if has_through:

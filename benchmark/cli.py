@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", default="loky", help="joblib engine: loky or dask")
     run.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://HOST:PORT)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--dry-run", action="store_true",
+                     help="validate the grid and print its size; run and write nothing")
     for name, spec in GRID_FIELDS.items():
         run.add_argument(f"--{name.replace('_', '-')}", dest=name, help=spec.help)
     run.add_argument("--task-param", action="append", default=[], metavar="TASK.NAME=VALUE",
@@ -125,6 +127,14 @@ def _command_run(args) -> int:
     if n_jobs == 0 or n_jobs < -1:
         raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
     out = Path(args.out) if args.out else Path("results") / Path(preset_path(args.preset)).stem
+    if args.dry_run:
+        from benchmark.runner import check_backend
+
+        check_backend(args.backend, args.scheduler)
+        cells = grid.cells()
+        print(f"{out}: {len(cells)} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
+              f"x {len(grid.lengths)} lengths x {grid.seeds} seeds); nothing run")
+        return 0
     outcome = run_grid(grid, out, n_jobs=n_jobs, backend=args.backend,
                        scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{out}: {outcome.total} cells, {outcome.skipped} already done, "

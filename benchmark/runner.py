@@ -93,19 +93,29 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
+def check_backend(backend: str, scheduler: str | None) -> None:
+    """Refuse a bad engine choice before anything is written."""
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    if scheduler and backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    if backend == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise UsageError("--backend dask needs the dask extra: pip install '.[dask]'") \
+                from None
+
+
 @contextlib.contextmanager
 def _backend(backend: str, n_jobs: int, scheduler: str | None):
     """joblib's parallel configuration for the chosen engine (a Dask client where asked)."""
     if backend == "loky":
-        if scheduler:
-            raise UsageError("--scheduler needs --backend dask")
         with joblib.parallel_config(backend="loky", n_jobs=n_jobs):
             yield
         return
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise UsageError("--backend dask needs the dask extra: pip install '.[dask]'") from None
+    from dask.distributed import Client, LocalCluster
+
     if scheduler:
         client = Client(scheduler)
         cluster = None
@@ -126,8 +136,7 @@ def _backend(backend: str, n_jobs: int, scheduler: str | None):
 def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
              scheduler: str | None = None, progress: bool = True) -> RunOutcome:
     """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
-    if backend not in BACKENDS:
-        raise UsageError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    check_backend(backend, scheduler)
     store = RunStore(out)
     cells = grid.cells()
     with store.lock():

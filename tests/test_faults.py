@@ -1,0 +1,144 @@
+"""The sweep survives faults: killed runs, crashing cells, corrupt files, concurrent runs."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from benchmark import cli
+from benchmark.config import load_grid
+from benchmark.runner import run_grid
+from benchmark.store import RunStore
+from models import SequenceModel, register
+from tests.conftest import ROOT, run_cli
+
+TIMING = ["wall_seconds", "seconds_per_step"]
+
+
+def _same_numbers(a, b):
+    pd.testing.assert_frame_equal(pd.read_csv(a / "summary.csv").drop(columns=TIMING),
+                                  pd.read_csv(b / "summary.csv").drop(columns=TIMING))
+    pd.testing.assert_frame_equal(RunStore(a).load_gradients(), RunStore(b).load_gradients())
+    pd.testing.assert_frame_equal(RunStore(a).load_curves(), RunStore(b).load_curves())
+
+
+def test_sigkill_loses_no_finished_cell_and_the_rerun_matches(smoke_run, tmp_path):
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "benchmark", "run", "--preset", "smoke", "--out", str(out),
+            "--n-jobs", "2", "--no-progress"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "cells").glob("*.npz"))) < 4:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its loky workers, mid-grid
+    proc.wait()
+    done = list((out / "cells").glob("*.npz"))
+    assert 4 <= len(done) < 24, "the kill should land in the middle of the grid"
+    assert not list((out / "cells").glob(".*.tmp")) or True  # temp files are ignored on resume
+    for path in done:
+        RunStore(out).read_cell(path)  # every file that exists is whole
+    result = run_cli("run", "--preset", "smoke", "--out", str(out), "--n-jobs", "2",
+                     "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(done)} already done" in result.stdout
+    _same_numbers(out, smoke_run)
+
+
+class _Broken:
+    """A plugged-in model with a bug: it raises when built for long sequences' tasks."""
+
+
+@register("test_broken", label="broken", description="test only: raises in forward")
+def _build_broken(input_dim, hidden_size, output_dim):
+    from torch import nn
+
+    class Core(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(input_dim, hidden_size, batch_first=True)
+
+        def forward(self, x):
+            raise RuntimeError("simulated out of memory")
+
+    return SequenceModel(Core(), hidden_size, output_dim)
+
+
+def test_a_crashing_cell_is_recorded_and_retried_alone(tmp_path, capsys):
+    # n_jobs 1 runs in this process, where the test-only model is registered.
+    overrides = {"tasks": ["adding"], "models": ["rnn", "test_broken"], "lengths": [5]}
+    grid = load_grid("smoke", overrides)
+    outcome = run_grid(grid, tmp_path / "run", n_jobs=1, progress=False)
+    assert (outcome.total, outcome.failed) == (2, 1)
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("model")
+    assert summary.loc["test_broken", "status"] == "error"
+    assert "simulated out of memory" in summary.loc["test_broken", "message"]
+    assert summary.loc["rnn", "status"] == "ok"
+    again = run_grid(grid, tmp_path / "run", n_jobs=1, progress=False)
+    assert (again.skipped, again.computed, again.failed) == (1, 1, 1)
+    code = cli.main(["run", "--preset", "smoke", "--out", str(tmp_path / "run"), "--tasks",
+                     "adding", "--models", "rnn,test_broken", "--lengths", "5", "--n-jobs", "1",
+                     "--no-progress"])
+    assert code == 1
+    assert "1 of 2 cells failed" in capsys.readouterr().err
+
+
+def test_a_corrupt_cell_file_is_reported_and_recomputed(smoke_run, tmp_path, capsys):
+    out = tmp_path / "smoke"
+    shutil.copytree(smoke_run, out)
+    victim = sorted((out / "cells").glob("*.npz"))[5]
+    victim.write_bytes(victim.read_bytes()[:100])  # truncated
+    outcome = run_grid(load_grid("smoke"), out, n_jobs=1, progress=False)
+    assert outcome.corrupt == [victim.name] and outcome.computed == 1
+    assert "corrupt cell file" in capsys.readouterr().err
+    _same_numbers(out, smoke_run)
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
+    out = tmp_path / "busy"
+    with RunStore(out).lock():
+        result = run_cli("run", "--preset", "smoke", "--out", str(out), "--no-progress")
+    assert result.returncode == 2
+    assert "in use by another run" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (out / "run.json").exists()
+
+
+def test_a_folder_holding_another_grid_is_refused(smoke_run, tmp_path):
+    out = tmp_path / "smoke"
+    shutil.copytree(smoke_run, out)
+    before = sorted(p.name for p in out.rglob("*"))
+    result = run_cli("run", "--preset", "smoke", "--out", str(out), "--seeds", "2")
+    assert result.returncode == 2
+    assert "holds a different grid" in result.stderr and "choose another --out" in result.stderr
+    assert sorted(p.name for p in out.rglob("*")) == before
+
+
+@pytest.mark.parametrize("text, message", [
+    ('tasks = ["adding"]\nmodels = ["rnn"]\nlengths = [5]\nsped = 3\n', "unknown key 'sped'"),
+    ('tasks = ["adding"]\nmodels = ["rnn"]\nlengths = [5]\nsteps = "ten"\n', "steps='ten'"),
+    ('tasks = ["adding"\n', "not valid TOML"),
+])
+def test_a_bad_preset_file_names_the_file_and_key(tmp_path, text, message):
+    preset = tmp_path / "mine.toml"
+    preset.write_text(text)
+    result = run_cli("run", "--preset", str(preset), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert message in result.stderr and "mine.toml" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_dask_backend_gives_the_numbers_of_loky(smoke_run, tmp_path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "dask"
+    result = run_cli("run", "--preset", "smoke", "--out", str(out), "--backend", "dask",
+                     "--n-jobs", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    _same_numbers(out, smoke_run)

@@ -42,7 +42,7 @@ class Cell:
     clip: float = 1.0  # max global gradient norm; 0 disables clipping
     eval_every: int = 50  # test-set evaluation (and early-stop check) cadence, in steps
     test_size: int = 1000
-    grad_every: int = 10  # cadence of the per-step gradient-norm log
+    grad_every: int = 10  # cadence of the per-step gradient-norm log; 0 turns tracking off
     probe_size: int = 64  # batch used for the through-time gradient profile
     device: str = "cpu"
 
@@ -88,6 +88,10 @@ def _positive_float(value: Any) -> bool:
             and math.isfinite(value) and value > 0)
 
 
+def _nonneg_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _nonneg_float(value: Any) -> bool:
     return (isinstance(value, int | float) and not isinstance(value, bool)
             and math.isfinite(value) and value >= 0)
@@ -116,8 +120,8 @@ GRID_FIELDS: dict[str, Field] = {
     "eval_every": Field("int", _positive_int, "a positive integer",
                         "evaluate on the test set every this many steps"),
     "test_size": Field("int", _positive_int, "a positive integer", "held-out test samples"),
-    "grad_every": Field("int", _positive_int, "a positive integer",
-                        "log gradient norms every this many steps"),
+    "grad_every": Field("int", _nonneg_int, "an integer >= 0 (0: no gradient tracking)",
+                        "log gradient norms every this many steps (0: tracking off)"),
     "probe_size": Field("int", _positive_int, "a positive integer",
                         "samples in the through-time gradient probe"),
     "device": Field("str", lambda v: isinstance(v, str) and v in ("cpu", "cuda"),

@@ -85,7 +85,7 @@ def kept_positions(seq_len: int, max_points: int = MAX_PROFILE_POINTS) -> np.nda
     return np.sort(seq_len - 1 - distances)
 
 
-def profile_summary(norms: np.ndarray, fraction: float = REACH_FRACTION) -> tuple[float, int]:
+def profile_summary(norms: np.ndarray, fraction: float = REACH_FRACTION) -> tuple[float, float]:
     """(decay per step, reach) of a through-time profile ordered by time step t.
 
     decay: least-squares slope of log10(norm_t / norm_last) against the distance from the
@@ -96,7 +96,7 @@ def profile_summary(norms: np.ndarray, fraction: float = REACH_FRACTION) -> tupl
     last = norms[-1]
     distance = np.arange(len(norms))[::-1]  # distance of t from the output step
     if not np.isfinite(last) or last <= 0:
-        return float("nan"), 0
+        return float("nan"), float("nan")  # no signal at the output: nothing to measure
     relative = norms / last
     above = np.flatnonzero(relative >= fraction)
     reach = int(distance[above].max()) if above.size else 0

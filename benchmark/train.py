@@ -71,7 +71,11 @@ def train_cell(cell: Cell) -> CellResult:
     profile_steps = {round(f * cell.steps) for f in PROFILE_FRACTIONS} - {0, cell.steps}
     profiles: dict[int, dict[str, np.ndarray]] = {}
 
+    tracking = cell.grad_every > 0
+
     def checkpoint(step: int) -> None:
+        if not tracking:
+            return
         profiles[step] = gradients.through_time(model, task, *probe)
         for kind, norms in profiles[step].items():
             grad_log.add_profile(step, kind, norms)
@@ -109,7 +113,7 @@ def train_cell(cell: Cell) -> CellResult:
         optimizer.step()
         train_seconds += time.perf_counter() - tick
         recent_losses.append(loss_value)
-        if step % cell.grad_every == 0:
+        if tracking and step % cell.grad_every == 0:
             logged += 1
             clipped += total_norm > max_norm
             grad_log.add(step, "global", total_norm)
@@ -123,9 +127,9 @@ def train_cell(cell: Cell) -> CellResult:
             recent_losses = []
             if task.solved(metrics[-1]):
                 steps_to_solve = step
-    if step not in profiles and status == "ok":
-        if curve["step"][-1] != step:
-            metrics.append(evaluate(step, recent_losses))
+    if status == "ok" and curve["step"][-1] != step:
+        metrics.append(evaluate(step, recent_losses))
+    if status == "ok" and step not in profiles:
         checkpoint(step)
 
     baseline = task.baseline(cell.seq_len)
@@ -133,9 +137,12 @@ def train_cell(cell: Cell) -> CellResult:
     if not math.isfinite(final):
         final = baseline  # a diverged model counts as knowing nothing, never as missing data
     finite = [m for m in metrics if math.isfinite(m)]
-    end = max(profiles)
-    decay_init, reach_init = gradients.profile_summary(profiles[0]["through_time"])
-    decay_end, reach_end = gradients.profile_summary(profiles[end]["through_time"])
+    end = max(profiles, default=step)
+    no_profile = np.array([np.nan])
+    decay_init, reach_init = gradients.profile_summary(
+        profiles.get(0, {}).get("through_time", no_profile))
+    decay_end, reach_end = gradients.profile_summary(
+        profiles.get(end, {}).get("through_time", no_profile))
     floor = task.noise_floor(cell.seq_len)
     summary = {
         "cell_id": cell.id,

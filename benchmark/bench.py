@@ -1,0 +1,208 @@
+"""``python -m benchmark.bench`` (``make bench``): speed and memory, measured side by side.
+
+Writes ``results/bench/``: ``step_times.csv``, ``memory.csv``, ``scaling.csv``,
+``tracking.csv``, ``bench.json`` (machine, versions, threads), ``bench.md`` and ``bench.png``.
+Every number is a ratio against a reference measured in the same run (nn.LSTM for models, one
+worker for scaling, tracking off for tracking), so the machine's speed cancels out. Timings are
+interleaved across models, after warm-up, median of repeats, one torch thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from benchmark.config import Cell, Grid
+from benchmark.store import atomic_write, atomic_write_text
+
+MODELS = ("rnn", "lstm_scratch", "gru", "lstm")
+REFERENCE = "lstm"
+LENGTHS = (10, 50, 200, 1000)
+BATCH, HIDDEN, INPUT_DIM = 64, 64, 2
+TARGETS = {  # issue #5: scratch LSTM time / nn.LSTM time at most this
+    50: 2.0, 200: 1.5, 1000: 1.5}
+MEMORY_TARGET = 1.5
+EFFICIENCY_TARGET = 0.9
+TRACKING_TARGET = 0.10
+
+
+def _train_step_fn(model_key: str, seq_len: int, device: str):
+    """A closure doing one full training step (forward, backward, Adam) on fixed data."""
+    from models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(model_key, INPUT_DIM, HIDDEN, 1).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(BATCH, seq_len, INPUT_DIM, device=device)
+    y = torch.randn(BATCH, 1, device=device)
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    return step
+
+
+def step_times(device: str = "cpu", lengths=LENGTHS, budget_s: float = 4.0) -> pd.DataFrame:
+    """Median seconds per training step of every model, interleaved round by round."""
+    rows = []
+    for seq_len in lengths:
+        steps = {m: _train_step_fn(m, seq_len, device) for m in MODELS}
+        for step in steps.values():  # warm-up: allocator, first-call dispatch
+            step()
+            step()
+        one = {m: _time(steps[m]) for m in MODELS}
+        repeats = int(max(3, min(30, budget_s / max(sum(one.values()), 1e-9))))
+        samples: dict[str, list[float]] = {m: [] for m in MODELS}
+        for _ in range(repeats):
+            for m in MODELS:  # interleaved: drift in machine load hits every model alike
+                samples[m].append(_time(steps[m]))
+        ref = statistics.median(samples[REFERENCE])
+        for m in MODELS:
+            median = statistics.median(samples[m])
+            rows.append({"device": device, "model": m, "seq_len": seq_len, "repeats": repeats,
+                         "seconds_per_step": median, "ratio_to_lstm": median / ref})
+    return pd.DataFrame(rows)
+
+
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def saved_for_backward_bytes(model_key: str, seq_len: int) -> int:
+    """Bytes of the distinct tensors autograd keeps for backward after one forward pass.
+
+    At the end of the forward pass this is what a training step holds beyond the parameters,
+    their gradients and Adam's state (identical for models with the same parameters), and at
+    long lengths it dominates the step's peak memory. Counted through saved-tensor hooks, which
+    see built-in kernels and Python code alike; storages saved twice are counted once.
+    Deterministic, unlike the resident set size of a process.
+    """
+    from models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(model_key, INPUT_DIM, HIDDEN, 1)
+    x = torch.randn(BATCH, seq_len, INPUT_DIM)
+    storages: dict[int, int] = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        loss = model(x).pow(2).mean()
+    loss.backward()
+    return sum(storages.values())
+
+
+def peak_memory(seq_len: int = 1000) -> pd.DataFrame:
+    """Memory held for backward by one training step of every model at ``seq_len``."""
+    rows = [{"model": m, "seq_len": seq_len, "saved_bytes": saved_for_backward_bytes(m, seq_len)}
+            for m in MODELS]
+    table = pd.DataFrame(rows)
+    ref = table.loc[table["model"] == REFERENCE, "saved_bytes"].iloc[0]
+    table["ratio_to_lstm"] = table["saved_bytes"] / ref
+    return table
+
+
+def scaling(steps: int = 300) -> pd.DataFrame:
+    """Wall time of a fixed sub-grid with one worker and with all cores (lr low enough that no
+    cell stops early, so both runs do the same work)."""
+    from benchmark.runner import run_grid
+
+    grid = Grid(tasks=("adding", "bit_memory"), models=MODELS, lengths=(20, 50), seeds=2,
+                steps=steps, hidden_size=32, batch_size=64, lr=1e-5, eval_every=100,
+                test_size=500)
+    cores = os.cpu_count() or 1
+    rows = []
+    for n_jobs in (1, cores):
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            run_grid(grid, Path(folder) / "run", n_jobs=n_jobs, progress=False)
+            rows.append({"n_jobs": n_jobs, "cells": len(grid.cells()),
+                         "wall_seconds": time.perf_counter() - start})
+    table = pd.DataFrame(rows)
+    table["speedup"] = table["wall_seconds"].iloc[0] / table["wall_seconds"]
+    table["efficiency"] = table["speedup"] / table["n_jobs"]
+    return table
+
+
+def tracking_overhead(repeats: int = 3, steps: int = 300) -> pd.DataFrame:
+    """Cell time with gradient tracking at its default cadence against tracking off, on the
+    same cell (tracking does not touch the RNG, so both train identically)."""
+    from benchmark.train import train_cell
+
+    rows = []
+    for model in ("rnn", "lstm"):
+        base = Cell(task="adding", model=model, seq_len=100, seed=0, steps=steps,
+                    hidden_size=32, lr=1e-5)  # a low rate: no early stop, equal work
+        on_off = {"on": base, "off": Cell(**{**base.__dict__, "grad_every": 0})}
+        samples: dict[str, list[float]] = {"on": [], "off": []}
+        train_cell(base)  # warm-up
+        for _ in range(repeats):
+            for name, cell in on_off.items():
+                samples[name].append(train_cell(cell).summary["wall_seconds"])
+        on, off = statistics.median(samples["on"]), statistics.median(samples["off"])
+        rows.append({"model": model, "seq_len": 100, "steps": steps,
+                     "grad_every": base.grad_every, "seconds_on": on, "seconds_off": off,
+                     "overhead": on / off - 1})
+    return pd.DataFrame(rows)
+
+
+def environment() -> dict:
+    from benchmark.runner import environment as run_environment
+
+    env = run_environment()
+    env.update(torch_threads=torch.get_num_threads(), batch=BATCH, hidden=HIDDEN,
+               omp_num_threads=os.environ.get("OMP_NUM_THREADS", "unset"),
+               cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
+               processor=platform.processor() or platform.machine())
+    return env
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmark.bench", description=__doc__)
+    parser.add_argument("--out", default="results/bench")
+    parser.add_argument("--quick", action="store_true", help="short lengths only (for tests)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)
+    lengths = (10, 50) if args.quick else LENGTHS
+    times = [step_times("cpu", lengths, budget_s=0.5 if args.quick else 4.0)]
+    if torch.cuda.is_available():
+        times.append(step_times("cuda", lengths))
+    tables = {
+        "step_times": pd.concat(times, ignore_index=True),
+        "memory": peak_memory(lengths[-1]),
+        "scaling": scaling(30 if args.quick else 300),
+        "tracking": tracking_overhead(1, 30) if args.quick else tracking_overhead(),
+    }
+    for name, table in tables.items():
+        atomic_write(out / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
+    env = environment()
+    atomic_write_text(out / "bench.json", json.dumps(env, indent=2, sort_keys=True))
+    from benchmark.bench_report import write_bench_report
+
+    write_bench_report(out, tables, env)
+    print(f"wrote {out}/bench.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

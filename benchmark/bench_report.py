@@ -1,0 +1,82 @@
+"""The markdown summary and figure of ``make bench``, from the tables it measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark import figures
+from benchmark.store import atomic_write_text
+
+
+def _md_table(frame: pd.DataFrame, floats: str = "{:.3g}") -> str:
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(floats.format(v) if isinstance(v, float) else str(v)
+                              for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict) -> None:
+    from benchmark import bench
+
+    times, memory = tables["step_times"], tables["memory"]
+    scaling, tracking = tables["scaling"], tables["tracking"]
+    lines = ["# longdep benchmark", "",
+             f"Machine: {env.get('processor')} ({env.get('cpu_count')} cores), "
+             f"{env.get('system')}; torch {env.get('torch')}, {env.get('torch_threads')} torch "
+             f"thread(s), OMP_NUM_THREADS={env.get('omp_num_threads')}; GPU: {env.get('cuda')}; "
+             f"commit `{env.get('git_commit')}`.", "",
+             f"Batch {bench.BATCH}, hidden {bench.HIDDEN}; one training step = forward, "
+             "backward and Adam update; median of interleaved repeats after warm-up. Ratios are "
+             "against nn.LSTM measured in the same run.", ""]
+    lines += ["## Seconds per training step", ""]
+    for device, rows in times.groupby("device", sort=False):
+        wide = rows.pivot(index="model", columns="seq_len", values="seconds_per_step")
+        ratio = rows.pivot(index="model", columns="seq_len", values="ratio_to_lstm")
+        show = wide.copy().astype(object)
+        for col in wide.columns:
+            show[col] = [f"{s:.4g} s ({r:.2f}x)" for s, r in zip(wide[col], ratio[col],
+                                                                strict=True)]
+        show = show.reset_index().rename(columns={c: f"T = {c}" for c in wide.columns})
+        label = env.get("cuda") if device == "cuda" else "CPU"
+        lines += [f"**{device}** ({label})", "", _md_table(show), ""]
+    lines += ["Targets for the scratch LSTM (time / nn.LSTM time):", ""]
+    cpu = times[(times["device"] == "cpu") & (times["model"] == "lstm_scratch")]
+    for seq_len, target in bench.TARGETS.items():
+        got = cpu.loc[cpu["seq_len"] == seq_len, "ratio_to_lstm"]
+        if len(got):
+            value = got.iloc[0]
+            lines.append(f"- T = {seq_len}: {value:.2f}x, target ≤ {target}x: "
+                         f"{_verdict(value <= target)}")
+    lines += ["", "## Memory of one training step", ""]
+    shown = memory.assign(saved_mib=memory["saved_bytes"] / 2**20)[
+        ["model", "seq_len", "saved_mib", "ratio_to_lstm"]]
+    lines += [_md_table(shown), ""]
+    scratch_mem = memory.loc[memory["model"] == "lstm_scratch", "ratio_to_lstm"].iloc[0]
+    lines += [f"Scratch LSTM / nn.LSTM: {scratch_mem:.2f}x, target ≤ {bench.MEMORY_TARGET}x: "
+              f"{_verdict(scratch_mem <= bench.MEMORY_TARGET)}. Measured as the bytes autograd "
+              "holds for backward at the end of the forward pass (distinct storages, through "
+              "saved-tensor hooks): at long lengths the bulk of a step's peak; parameters, "
+              "gradients and Adam state are the same for both LSTMs.", ""]
+    lines += ["## Parallel scaling of the grid", "", _md_table(scaling), ""]
+    efficiency = scaling["efficiency"].iloc[-1]
+    met = _verdict(efficiency >= bench.EFFICIENCY_TARGET)
+    lines += [f"Efficiency on {int(scaling['n_jobs'].iloc[-1])} workers: {efficiency:.2f}, "
+              f"target ≥ {bench.EFFICIENCY_TARGET}: {met}.", ""]
+    lines += ["## Gradient tracking overhead", "", _md_table(tracking), ""]
+    worst = tracking["overhead"].max()
+    lines += [f"Worst overhead {worst:+.1%} of a cell's time at the default cadence, target "
+              f"< {bench.TRACKING_TARGET:.0%}: {_verdict(worst < bench.TRACKING_TARGET)}.", ""]
+    notes = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
+    if notes.exists():  # what was tried to get here, and the numbers of each attempt
+        lines += [notes.read_text()]
+    lines += ["![step time](bench.png)", ""]
+    atomic_write_text(out / "bench.md", "\n".join(lines))
+    figures.setup()
+    figures.bench_step_times(times, out / "bench.png")

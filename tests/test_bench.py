@@ -1,0 +1,23 @@
+"""make bench's machinery on a tiny budget: it runs and writes its tables (no timing asserts)."""
+
+import pandas as pd
+
+from benchmark import bench
+
+
+def test_bench_quick_writes_tables_and_summary(tmp_path):
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    times = pd.read_csv(tmp_path / "step_times.csv")
+    assert set(times["model"]) == set(bench.MODELS)
+    assert (times.loc[times["model"] == "lstm", "ratio_to_lstm"] == 1.0).all()
+    memory = pd.read_csv(tmp_path / "memory.csv")
+    assert (memory["saved_bytes"] > 0).all()
+    # nn.LSTM and the scratch LSTM both keep O(T) activations; same order of magnitude
+    assert 0.2 < memory.set_index("model").loc["lstm_scratch", "ratio_to_lstm"] < 5
+    scaling = pd.read_csv(tmp_path / "scaling.csv")
+    assert scaling["speedup"].iloc[0] == 1.0
+    tracking = pd.read_csv(tmp_path / "tracking.csv")
+    assert (tracking["seconds_off"] > 0).all()
+    text = (tmp_path / "bench.md").read_text()
+    assert "Seconds per training step" in text and "scratch LSTM" in text
+    assert (tmp_path / "bench.png").stat().st_size > 10_000

@@ -60,7 +60,8 @@ def train_cell(cell: Cell) -> CellResult:
     probe = (x_test[: cell.probe_size], y_test[: cell.probe_size])
 
     torch.manual_seed(cell.model_seed)
-    model = build_model(cell.model, task.input_dim, cell.hidden_size, task.output_dim)
+    model = build_model(cell.model, task.input_dim, cell.hidden_size, task.output_dim,
+                        task.readout_steps(cell.seq_len))
     model = model.to(cell.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cell.lr)
     params = list(model.parameters())

@@ -15,7 +15,12 @@ class SequenceModel(nn.Module):
         super().__init__()
         self.core = core  # (B, T, D) -> ((B, T, H), state), batch first
         self.readout = nn.Linear(hidden_size, output_dim)
+        # None: one answer at the last step; k: an answer at each of the last k steps
+        # (set from the task's readout_steps by build_model)
+        self.readout_steps: int | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden, _ = self.core(x)  # (B, T, H)
-        return self.readout(hidden[:, -1])  # (B, output_dim): the answer is read at the last step
+        if self.readout_steps is None:
+            return self.readout(hidden[:, -1])  # (B, output_dim)
+        return self.readout(hidden[:, -self.readout_steps:])  # (B, k, output_dim)

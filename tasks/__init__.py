@@ -1,6 +1,6 @@
 """Pluggable sequence-task generators. A new task is one module here and one import below."""
 
-from tasks import adding, bit_memory, noisy_sine  # noqa: F401  (registers the tasks)
+from tasks import adding, bit_memory, copy_memory, noisy_sine  # noqa: F401  (registers them)
 from tasks.base import Task
 from tasks.registry import TASKS, get_task, register
 

@@ -35,7 +35,8 @@ class Task:
 
     # --- data -----------------------------------------------------------------------------
     def generate(self, n: int, seq_len: int, rng: np.random.Generator):
-        """Return ``(x, y)``: x float32 ``(n, seq_len, input_dim)``, y float32 ``(n, output_dim)``.
+        """Return ``(x, y)``: x float32 ``(n, seq_len, input_dim)``, y float32 ``(n, output_dim)``
+        (a per-step task's x and y may be longer than seq_len: see its module).
 
         Pure and vectorised: all randomness comes from ``rng``.
         """
@@ -60,6 +61,15 @@ class Task:
     def baseline(self, seq_len: int) -> float:
         """The metric of the best predictor that has no memory of the relevant input."""
         raise NotImplementedError
+
+    def input_length(self, seq_len: int) -> int:
+        """Number of input steps of a sample at ``seq_len`` (longer for tasks with a prompt)."""
+        return seq_len
+
+    def readout_steps(self, seq_len: int) -> int | None:
+        """How many final steps the model answers at: None for one answer at the last step
+        (output ``(B, output_dim)``), k for the last k steps (output ``(B, k, output_dim)``)."""
+        return None
 
     def noise_floor(self, seq_len: int) -> float | None:
         """The metric no predictor can beat, where the task has one (None otherwise)."""

@@ -16,8 +16,10 @@ ALL = sorted(TASKS.keys())
 def test_shapes_dtypes_and_determinism(key):
     task = get_task(key)
     x, y = task.generate(7, 12, np.random.default_rng(3))
-    assert x.shape == (7, 12, task.input_dim) and x.dtype == np.float32
-    assert y.shape == (7, task.output_dim) and y.dtype == np.float32
+    assert x.shape == (7, task.input_length(12), task.input_dim) and x.dtype == np.float32
+    per_step = task.readout_steps(12)
+    assert y.shape == ((7, task.output_dim) if per_step is None else (7, per_step))
+    assert y.dtype == np.float32
     x2, y2 = task.generate(7, 12, np.random.default_rng(3))
     np.testing.assert_array_equal(x, x2)
     np.testing.assert_array_equal(y, y2)
@@ -114,3 +116,32 @@ def test_noisy_sine_parameters_out_of_range(params, field):
 def test_unknown_task_parameter():
     with pytest.raises(UsageError, match="unknown task parameter 'noise'; known: freq, noise_std"):
         get_task("noisy_sine", noise=0.1)
+
+
+def test_copy_memory_layout_labels_and_baselines():
+    task = get_task("copy_memory")
+    seq_len = 12
+    x, y = task.generate(4000, seq_len, np.random.default_rng(5))
+    total = seq_len + 20
+    assert x.shape == (4000, total, 10) and y.shape == (4000, total)
+    tokens = x.argmax(-1)
+    np.testing.assert_array_equal(x.sum(-1), 1.0)  # one-hot
+    assert np.all((tokens[:, :10] >= 1) & (tokens[:, :10] <= 8))
+    assert np.all(tokens[:, 10:seq_len + 9] == 0)  # seq_len - 1 blanks
+    assert np.all(tokens[:, seq_len + 9] == 9)  # the delimiter
+    assert np.all(tokens[:, seq_len + 10:] == 0)
+    np.testing.assert_array_equal(y[:, -10:], tokens[:, :10])  # the copy
+    assert np.all(y[:, :-10] == 0)
+    assert task.readout_steps(seq_len) == total
+    # The memoryless strategy: certain blank until the delimiter, then uniform over symbols.
+    logits = torch.full((4000, total, 9), -1e4)
+    logits[:, :-10, 0] = 0.0
+    logits[:, -10:, 1:] = 0.0
+    target = torch.from_numpy(y)
+    assert float(task.loss(logits, target)) == pytest.approx(task.baseline_loss(seq_len), rel=1e-4)
+    assert task.baseline_loss(seq_len) == pytest.approx(10 * math.log(8) / (seq_len + 20))
+    guess = torch.zeros_like(logits)
+    guess[..., 1] = 1.0  # always the same symbol: right 1/8 of the time
+    assert task.metric(guess, target) == pytest.approx(task.baseline(seq_len), abs=0.01)
+    perfect = torch.nn.functional.one_hot(target.long(), 9).float()
+    assert task.metric(perfect, target) == 0.0 and task.solved(0.0)

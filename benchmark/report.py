@@ -47,9 +47,10 @@ def through_time_profiles(grads: pd.DataFrame, summary: pd.DataFrame,
                 if profile.empty or (where not in ("init", "end") and step >= end):
                     continue  # an early-stopped cell has no mid-budget checkpoint
                 last = profile["value"].iloc[-1]
+                output_step = profile["t"].iloc[-1]  # the input may be longer than seq_len
                 frames.append(pd.DataFrame({
                     "task": task, "model": model, "seed": seed, "checkpoint": name,
-                    "distance": length - 1 - profile["t"].to_numpy(),
+                    "distance": output_step - profile["t"].to_numpy(),
                     "relative": profile["value"].to_numpy() / last if last > 0 else np.nan}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

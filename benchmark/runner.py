@@ -144,6 +144,7 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
         if previous is not None and previous.get("grid") != grid.to_dict():
             raise UsageError(f"{store.root} holds a different grid; rerun with the same preset "
                              "and flags to resume it, or choose another --out")
+        store.remove_partial_writes()
         pending, corrupt = _pending(store, cells)
         record = previous or {"grid": grid.to_dict(), "started": _now()}
         record.update(environment=environment(), resumed=previous is not None,

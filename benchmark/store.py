@@ -111,6 +111,13 @@ class RunStore:
             raise CorruptCellFile(f"{path}: missing columns")
         return record
 
+    def remove_partial_writes(self) -> int:
+        """Delete temporary files left by a killed writer (call only while holding the lock)."""
+        partial = list(self.root.glob(".*.tmp")) + list(self.cells_dir.glob(".*.tmp"))
+        for path in partial:
+            path.unlink(missing_ok=True)
+        return len(partial)
+
     def cell_files(self) -> list[Path]:
         return sorted(self.cells_dir.glob("*.npz")) if self.cells_dir.exists() else []
 

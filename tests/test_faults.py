@@ -40,14 +40,14 @@ def test_sigkill_loses_no_finished_cell_and_the_rerun_matches(smoke_run, tmp_pat
     os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its loky workers, mid-grid
     proc.wait()
     done = list((out / "cells").glob("*.npz"))
-    assert 4 <= len(done) < 24, "the kill should land in the middle of the grid"
-    assert not list((out / "cells").glob(".*.tmp")) or True  # temp files are ignored on resume
+    assert 4 <= len(done) < len(load_grid("smoke").cells()), "the kill should land mid-grid"
     for path in done:
         RunStore(out).read_cell(path)  # every file that exists is whole
     result = run_cli("run", "--preset", "smoke", "--out", str(out), "--n-jobs", "2",
                      "--no-progress")
     assert result.returncode == 0, result.stderr
     assert f"{len(done)} already done" in result.stdout
+    assert not list(out.rglob("*.tmp"))  # a write cut short by the kill was cleaned up
     _same_numbers(out, smoke_run)
 
 

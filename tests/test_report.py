@@ -32,7 +32,7 @@ def test_report_writes_tables_figures_and_markdown(smoke_run, tmp_path):
         assert f"figures/{name}.png" in text
     assert "## Memory horizon" in text and "## Environment" in text
     stats = pd.read_csv(run / "stats.csv")
-    assert len(stats) == 3 * 4 * 2  # tasks x models x lengths
+    assert len(stats) == 4 * 4 * 2  # tasks x models x lengths
 
 
 def test_report_is_byte_identical_when_regenerated(smoke_run, tmp_path):
@@ -50,7 +50,7 @@ def test_compare_two_runs(smoke_run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "mean_diff" in result.stdout
     table = pd.read_csv(out)
-    assert len(table) == 24 and (table["mean_diff"] == 0).all()  # a run against itself
+    assert len(table) == 32 and (table["mean_diff"] == 0).all()  # a run against itself
 
 
 def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):

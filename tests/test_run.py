@@ -17,9 +17,9 @@ TIMING = ["wall_seconds", "seconds_per_step"]
 def test_smoke_run_writes_the_results_layout(smoke_run):
     grid = load_grid("smoke")
     summary = pd.read_csv(smoke_run / "summary.csv")
-    assert len(summary) == len(grid.cells()) == 24
+    assert len(summary) == len(grid.cells()) == 32
     assert set(summary["status"]) == {"ok"}
-    assert len(list((smoke_run / "cells").glob("*.npz"))) == 24
+    assert len(list((smoke_run / "cells").glob("*.npz"))) == 32
     run = json.loads((smoke_run / "run.json").read_text())
     assert run["grid"] == grid.to_dict() and run["finished"]
     assert {"torch", "git_commit", "cpu_count"} <= set(run["environment"])

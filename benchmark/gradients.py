@@ -6,7 +6,8 @@ Two kinds of record, both in the long format ``step, kind, t, value``:
   ``recurrent_weights``, ``biases``, ``readout``);
 - at checkpoints, on a fixed probe batch: ``through_time`` = ||dL/dx_t|| for every step t, the
   learning signal that reaches an input ``seq_len - 1 - t`` steps before the output. The
-  scratch LSTM adds ``through_time_h`` = ||dL/dh_t|| and ``through_time_c`` = ||dL/dc_t||.
+  scratch models add ``through_time_h`` = ||dL/dh_t|| (and the LSTM ``through_time_c`` =
+  ||dL/dc_t||).
 
 The profile is computed on a float64 copy of the model: at initialisation the signal at the
 first steps of a length-100 sequence is ~1e-17 of the last step's and would underflow float32
@@ -59,21 +60,15 @@ def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> di
     if records_states:
         probe.core.record_states = True
     loss = task.loss(probe(x64), y.double())
-    inputs = [x64]
-    if records_states:
-        hs, cs = probe.core.recorded_states
-        inputs += hs + cs
+    states = probe.core.recorded_states if records_states else {}
+    inputs = [x64] + [s for per_step in states.values() for s in per_step]
     grads = torch.autograd.grad(loss, inputs)
     profiles = {"through_time": grads[0].norm(dim=(0, 2)).cpu().numpy()}  # (T,)
-    if records_states:
-        steps = x.shape[1]
-        profiles["through_time_h"] = _stack_norms(grads[1:1 + steps])
-        profiles["through_time_c"] = _stack_norms(grads[1 + steps:])
+    steps = x.shape[1]
+    for k, name in enumerate(states):
+        per_step = grads[1 + k * steps: 1 + (k + 1) * steps]
+        profiles[f"through_time_{name}"] = torch.stack([g.norm() for g in per_step]).numpy()
     return profiles
-
-
-def _stack_norms(grads) -> np.ndarray:
-    return torch.stack([g.norm() for g in grads]).cpu().numpy()  # (T,)
 
 
 def kept_positions(seq_len: int, max_points: int = MAX_PROFILE_POINTS) -> np.ndarray:

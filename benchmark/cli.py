@@ -28,6 +28,8 @@ def _parse_value(flag: str, text: str, kind: str) -> Any:
             return [part.strip() for part in text.split(",") if part.strip()]
         if kind == "ints":
             return [int(part) for part in text.split(",")]
+        if kind == "floats":
+            return [float(part) for part in text.split(",") if part.strip()]
         if kind == "int":
             return int(text)
         if kind == "float":
@@ -35,7 +37,7 @@ def _parse_value(flag: str, text: str, kind: str) -> Any:
         return text
     except ValueError:
         what = {"ints": "comma-separated positive integers", "int": "a positive integer",
-                "float": "a number"}[kind]
+                "float": "a number", "floats": "comma-separated numbers"}[kind]
         raise UsageError(f"{flag} {text!r} is invalid; it must be {what}") from None
 
 

@@ -45,6 +45,9 @@ class Cell:
     grad_every: int = 10  # cadence of the per-step gradient-norm log; 0 turns tracking off
     probe_size: int = 64  # batch used for the through-time gradient profile
     device: str = "cpu"
+    # "test": the held-out test set; "validation": a third, independent set, used to choose a
+    # learning rate without touching the test set
+    evaluate_on: str = "test"
 
     @property
     def id(self) -> str:
@@ -107,7 +110,8 @@ class Field:
 
 GRID_FIELDS: dict[str, Field] = {
     "tasks": Field("names", None, "registered task keys", "tasks to run, comma-separated"),
-    "models": Field("names", None, "registered model keys", "models to run, comma-separated"),
+    "models": Field("names", None, "registered model keys",
+                    "models to run, comma-separated; variants as key:option=value"),
     "lengths": Field("ints", _positive_int, "positive integers",
                      "sequence lengths, comma-separated"),
     "seeds": Field("int", _positive_int, "a positive integer", "number of seeds (0..n-1)"),
@@ -126,7 +130,14 @@ GRID_FIELDS: dict[str, Field] = {
                         "samples in the through-time gradient probe"),
     "device": Field("str", lambda v: isinstance(v, str) and v in ("cpu", "cuda"),
                     "'cpu' or 'cuda'", "torch device"),
+    "lr_grid": Field("floats", _positive_float, "positive numbers",
+                     "learning rates to choose from per (task, model, length) on a validation "
+                     "set, comma-separated (empty: use --lr)"),
+    "tune_seeds": Field("int", _positive_int, "a positive integer",
+                        "seeds per learning rate when choosing it (with --lr-grid)"),
 }
+TUNE_SEED_OFFSET = 1000  # tuning seeds are 1000, 1001, ...: their data never equals an
+                         # evaluation seed's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,19 +158,23 @@ class Grid:
     grad_every: int = 10
     probe_size: int = 64
     device: str = "cpu"
+    lr_grid: tuple[float, ...] = ()
+    tune_seeds: int = 2
     task_params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:
-        from models import MODELS
+        from models import check_spec
         from tasks import TASKS, get_task
 
         for name, spec in GRID_FIELDS.items():
             _check_value(name, getattr(self, name), spec, "")
         for key in self.tasks:
             TASKS.entry(key)
-        for key in self.models:
-            MODELS.entry(key)
+        canonical = tuple(check_spec(spec) for spec in self.models)
+        if len(set(canonical)) != len(canonical):
+            raise UsageError(f"models={list(self.models)!r} names a variant twice")
+        object.__setattr__(self, "models", canonical)  # one spelling per variant
         for key, params in self.task_params:
             if key not in TASKS:
                 raise UsageError(f"task_params names unknown task {key!r}; "
@@ -172,21 +187,36 @@ class Grid:
     def params_of(self, task: str) -> dict[str, Any]:
         return dict(dict(self.task_params).get(task, ()))
 
-    def cells(self) -> list[Cell]:
-        shared = {name: getattr(self, name) for name in
-                  ("hidden_size", "batch_size", "steps", "lr", "clip", "eval_every",
-                   "test_size", "grad_every", "probe_size", "device")}
+    def _shared(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in
+                ("hidden_size", "batch_size", "steps", "clip", "eval_every", "test_size",
+                 "grad_every", "probe_size", "device")}
+
+    def cells(self, chosen_lr: dict[tuple[str, str, int], float] | None = None) -> list[Cell]:
+        """The evaluation cells; with ``chosen_lr`` each (task, model, seq_len) at its own
+        learning rate (the outcome of ``tuning_cells``), else all at ``lr``."""
         return [
             Cell(task=task, model=model, seq_len=length, seed=seed,
-                 task_params=tuple(sorted(self.params_of(task).items())), **shared)
+                 task_params=tuple(sorted(self.params_of(task).items())),
+                 lr=chosen_lr[(task, model, length)] if chosen_lr else self.lr, **self._shared())
             for task in self.tasks for length in self.lengths
             for seed in range(self.seeds) for model in self.models
+        ]
+
+    def tuning_cells(self) -> list[Cell]:
+        """Every learning rate of ``lr_grid`` on its own tuning seeds, scored on validation."""
+        return [
+            Cell(task=task, model=model, seq_len=length, seed=TUNE_SEED_OFFSET + seed,
+                 task_params=tuple(sorted(self.params_of(task).items())), lr=lr,
+                 evaluate_on="validation", **self._shared())
+            for task in self.tasks for length in self.lengths for lr in self.lr_grid
+            for seed in range(self.tune_seeds) for model in self.models
         ]
 
     def to_dict(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)
         record["task_params"] = {k: dict(v) for k, v in self.task_params}
-        for name in ("tasks", "models", "lengths"):
+        for name in ("tasks", "models", "lengths", "lr_grid"):
             record[name] = list(record[name])
         return record
 
@@ -221,6 +251,16 @@ def _check_value(name: str, value: Any, spec: Field, where: str) -> Any:
     def bad() -> UsageError:
         return UsageError(f"{name}={value!r}{where} is invalid; it must be {spec.rule}")
 
+    if spec.kind == "floats":
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise UsageError(f"{name}={value!r}{where} is invalid; it must be a list of "
+                             f"{spec.rule}")
+        value = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                 for v in value]
+        if not all(spec.check(v) for v in value) or len(set(value)) != len(value):
+            raise UsageError(f"{name}={list(value)!r}{where} is invalid; it must be distinct "
+                             f"{spec.rule}")
+        return tuple(value)
     if spec.kind in ("names", "ints"):
         if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
             raise UsageError(f"{name}={value!r}{where} is invalid; it must be a non-empty list "

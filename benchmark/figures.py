@@ -66,14 +66,16 @@ def _legend_below(fig, labels: dict[str, str], bottom: float = 0.14) -> None:
                frameon=False, bbox_to_anchor=(0.5, 0.0))
 
 
-DASHED = ("lstm_scratch",)  # drawn dashed and last: it coincides with nn.LSTM when both
-                            # train identically, and must stay visible on top of it
+def _is_scratch(model: str) -> bool:
+    """From-scratch models are drawn dashed and last: they coincide with their library twin
+    when both train identically, and must stay visible on top of it."""
+    return model.split(":")[0].endswith("_scratch")
 
 
 def _model_styles(models) -> dict:
-    order = [m for m in models if m not in DASHED] + [m for m in models if m in DASHED]
+    order = [m for m in models if not _is_scratch(m)] + [m for m in models if _is_scratch(m)]
     return {"hue_order": order, "style": "model", "style_order": order,
-            "dashes": {m: (4, 2) if m in DASHED else "" for m in models}}
+            "dashes": {m: (4, 2) if _is_scratch(m) else "" for m in models}}
 
 
 def _log_y(ax) -> None:
@@ -252,7 +254,7 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
         rows = agg[agg["task"] == task]
         for model in _model_styles([m for m in models if m in set(rows["model"])])["hue_order"]:
             mine = rows[rows["model"] == model].sort_values("seq_len")
-            style = "o--" if model == "lstm_scratch" else "o-"
+            style = "o--" if _is_scratch(model) else "o-"
             axes[0][c].plot(mine["seq_len"], mine["grad_reach_end"], style,
                             color=colours[model], label=model)
             axes[1][c].plot(mine["seq_len"], mine["success_rate"], style,
@@ -315,4 +317,22 @@ def bench_step_times(times: pd.DataFrame, path) -> None:
     from models import MODELS
 
     _legend_below(fig, {entry.key: entry.label for entry in MODELS}, bottom=0.2)
+    _save(fig, path)
+
+
+def lr_choice(tuning: pd.DataFrame, focus: dict[str, int], models, labels, path) -> None:
+    tasks = [t for t in focus if t in set(tuning["task"])]
+    fig, axes = _panels(len(tasks))
+    for ax, task in zip(axes[0], tasks, strict=True):
+        data = tuning[(tuning["task"] == task) & (tuning["seq_len"] == focus[task])]
+        sns.lineplot(data=data, x="lr", y="validation_mean", hue="model", palette=palette(models),
+                     markers=True, ax=ax, **_model_styles(models))
+        chosen = data[data["chosen"]]
+        ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
+                   edgecolors="0.2", label="chosen", zorder=5)
+        ax.set_xscale("log")
+        ax.set_title(f"{task}, T = {focus[task]}")
+        ax.set_xlabel("learning rate (Adam)")
+        ax.set_ylabel("validation error (mean over tuning seeds)")
+    _legend_below(fig, labels)
     _save(fig, path)

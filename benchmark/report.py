@@ -112,9 +112,58 @@ def _differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str]) -> 
     return lines
 
 
+def winners_table(agg: pd.DataFrame, comparisons: pd.DataFrame, labels) -> str:
+    body = []
+    for (task, length), rows in agg.groupby(["task", "seq_len"], sort=True, observed=True):
+        ranked = rows.sort_values("mean")
+        best = ranked.iloc[0]
+        cells = [task, str(length), labels[best["model"]],
+                 f"{_fmt(best['mean'])} [{_fmt(best['ci_low'])}, {_fmt(best['ci_high'])}]"]
+        if len(ranked) > 1:
+            second = ranked.iloc[1]
+            pair = comparisons[(comparisons["task"] == task) & (comparisons["seq_len"] == length)
+                               & comparisons["model_a"].isin([best["model"], second["model"]])
+                               & comparisons["model_b"].isin([best["model"], second["model"]])]
+            q = pair["q_value"].iloc[0] if len(pair) else math.nan
+            q_text = _fmt(q, 2)
+            cells += [f"{labels[second['model']]} {_fmt(second['mean'])}",
+                      f"**{q_text}**" if q < SIGNIFICANCE else q_text]
+        else:
+            cells += ["–", "–"]
+        body.append(cells)
+    return _table(["task", "T", "best", "mean [95 % CI]", "runner-up (mean)", "q"], body)
+
+
+def _tuning_section(tuning: pd.DataFrame, summary: pd.DataFrame, models, labels) -> str:
+    chosen = tuning[tuning["chosen"]]
+    lines = ["## Learning rate per model", "",
+             "Each (task, model, length) trained every rate of the grid on its own tuning seeds "
+             "and was scored on a validation set independent of the test set; the evaluation "
+             "seeds then ran at the chosen rate. Ties go to the rate that solved in fewer steps. "
+             "Full table: `lr_selection.csv`.", "",
+             "![learning rate](figures/learning_rate.png)", "",
+             "Read off: validation error against learning rate at the length where the models "
+             "part ways; the chosen rate is the lowest point of each line.", ""]
+    lengths = sorted(chosen["seq_len"].unique())
+    body = []
+    for task in dict.fromkeys(chosen["task"]):
+        for model in models:
+            rows = chosen[(chosen["task"] == task) & (chosen["model"] == model)]
+            if len(rows):
+                by_length = dict(zip(rows["seq_len"], rows["lr"], strict=True))
+                body.append([task, labels[model]] + [f"{by_length.get(n, math.nan):g}"
+                                                     for n in lengths])
+    lines += [_table(["task", "model"] + [f"T = {n}" for n in lengths], body), ""]
+    tune_cost, eval_cost = tuning["cpu_seconds"].sum(), summary["wall_seconds"].sum()
+    lines += [f"Cost: tuning took {tune_cost / 3600:.2f} CPU-hours, evaluation "
+              f"{eval_cost / 3600:.2f} ({tune_cost / max(eval_cost, 1e-9):.1f}x); every model "
+              "had the same step budget per cell.", ""]
+    return "\n".join(lines)
+
+
 def _grid_lines(grid: dict) -> list[str]:
     keys = ["tasks", "models", "lengths", "seeds", "steps", "hidden_size", "batch_size", "lr",
-            "clip", "eval_every", "test_size", "device"]
+            "lr_grid", "tune_seeds", "clip", "eval_every", "test_size", "device"]
     def show(value) -> str:
         return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
@@ -178,8 +227,15 @@ def write_report(run_dir: str | Path) -> Path:
     figures.global_norm(store.load_gradients(kind="global"), focus, clip, models, labels,
                         fig_dir / "gradient_norm.png")
 
+    tuning = None
+    if (root / "lr_selection.csv").exists():
+        tuning = pd.read_csv(root / "lr_selection.csv")
+        figures.lr_choice(tuning, focus, models, labels, fig_dir / "learning_rate.png")
     text = _markdown(root, run, grid, summary, agg, comparisons, horizon_table, focus, models,
                      labels, has_through=not through.empty)
+    if tuning is not None:  # before the cost section: it is part of what the run measured
+        head, tail = text.split("## Cost", 1)
+        text = head + _tuning_section(tuning, summary, models, labels) + "\n## Cost" + tail
     atomic_write_text(root / "report.md", text)
     return root / "report.md"
 
@@ -213,6 +269,10 @@ def _markdown(root, run, grid, summary, agg, comparisons, horizon_table, focus, 
     lines += [_table(["model"] + tasks, body), ""]
     lines += ["Success rules: " + "; ".join(_success_rules(tasks)) + ".", ""]
 
+    lines += ["## Which model wins", "",
+              "Per task and length, the model with the lowest mean error, its 95 % interval, the "
+              "runner-up, and the q-value of their paired comparison (bold: q < "
+              f"{SIGNIFICANCE}).", "", winners_table(agg, comparisons, labels), ""]
     lines += ["## Error against length", "",
               "![error versus length](figures/error_vs_length.png)", "",
               "Read off: where each line leaves the floor and climbs to the dashed memoryless "

@@ -24,7 +24,8 @@ from tqdm.auto import tqdm
 
 from benchmark.config import Cell, Grid
 from benchmark.errors import UsageError
-from benchmark.store import CorruptCellFile, RunStore
+from benchmark.stats import select_lr
+from benchmark.store import CorruptCellFile, RunStore, atomic_write
 from benchmark.train import CellResult, train_cell
 
 BACKENDS = ("loky", "dask")
@@ -138,32 +139,53 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
     """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
     check_backend(backend, scheduler)
     store = RunStore(out)
-    cells = grid.cells()
     with store.lock():
         previous = store.read_run()
         if previous is not None and previous.get("grid") != grid.to_dict():
             raise UsageError(f"{store.root} holds a different grid; rerun with the same preset "
                              "and flags to resume it, or choose another --out")
         store.remove_partial_writes()
-        pending, corrupt = _pending(store, cells)
         record = previous or {"grid": grid.to_dict(), "started": _now()}
         record.update(environment=environment(), resumed=previous is not None,
                       n_jobs=n_jobs, backend=backend, finished=None)
         store.write_run(record)
-
-        pending.sort(key=cost, reverse=True)
-        failed = 0
-        bar = tqdm(total=len(cells), initial=len(cells) - len(pending), unit="cell",
-                   disable=not progress, desc=store.root.name, dynamic_ncols=True)
+        tuning = grid.tuning_cells()
+        n_eval = len(grid.lengths) * len(grid.tasks) * len(grid.models) * grid.seeds
+        bar = tqdm(total=len(tuning) + n_eval, unit="cell", disable=not progress,
+                   desc=store.root.name, dynamic_ncols=True)
         with bar, _backend(backend, n_jobs, scheduler):
-            jobs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            for result in jobs(joblib.delayed(run_cell)(cell) for cell in pending):
-                store.write_cell(result)
-                failed += result.summary["status"] == "error"
-                bar.update()
+            chosen = None
+            outcomes = []
+            if tuning:  # phase 1: every learning rate on tuning seeds, scored on validation
+                outcomes.append(_execute(store, tuning, n_jobs, bar))
+                store.write_tables(tuning, prefix="tuning_")
+                selection = select_lr(store.load_summary(prefix="tuning_"))
+                atomic_write(store.root / "lr_selection.csv",
+                             lambda h: selection.to_csv(h, index=False))
+                best = selection[selection["chosen"]]
+                chosen = {(r.task, r.model, int(r.seq_len)): float(r.lr)
+                          for r in best.itertuples()}
+            cells = grid.cells(chosen)  # phase 2: evaluation seeds on the test set
+            outcomes.append(_execute(store, cells, n_jobs, bar))
         store.write_tables(cells)
         record["finished"] = _now()
         store.write_run(record)
+    total = sum(o.total for o in outcomes)
+    return RunOutcome(total, sum(o.skipped for o in outcomes), sum(o.computed for o in outcomes),
+                      sum(o.failed for o in outcomes), [c for o in outcomes for c in o.corrupt])
+
+
+def _execute(store: RunStore, cells: list[Cell], n_jobs: int, bar) -> RunOutcome:
+    """Compute the cells that are not already stored, longest first, writing each as it comes."""
+    pending, corrupt = _pending(store, cells)
+    bar.update(len(cells) - len(pending))
+    pending.sort(key=cost, reverse=True)
+    failed = 0
+    jobs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    for result in jobs(joblib.delayed(run_cell)(cell) for cell in pending):
+        store.write_cell(result)
+        failed += result.summary["status"] == "error"
+        bar.update()
     return RunOutcome(len(cells), len(cells) - len(pending), len(pending), failed, corrupt)
 
 

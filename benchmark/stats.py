@@ -244,3 +244,24 @@ def horizons(summary: pd.DataFrame) -> pd.DataFrame:
             "growth_slope": slope, "growth_low": s_low, "growth_high": s_high,
         })
     return pd.DataFrame(rows)
+
+
+# --- learning-rate selection ----------------------------------------------------------------
+
+def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
+    """Per (task, model, seq_len), every learning rate's validation score and the chosen one.
+
+    The choice is the lowest mean validation metric over tuning seeds; ties (e.g. several
+    rates with zero error) go to the rate that got there in fewer steps, then to the smaller
+    rate. Crashed cells are left out; a diverged one counts with the baseline error.
+    """
+    ok = usable(tuning)
+    table = (ok.groupby(["task", "model", "seq_len", "lr"], observed=True, sort=True)
+             .agg(n=("final_metric", "size"), validation_mean=("final_metric", "mean"),
+                  validation_std=("final_metric", "std"), steps_run=("steps_run", "mean"),
+                  cpu_seconds=("wall_seconds", "sum"))
+             .reset_index())
+    ranked = table.sort_values(["task", "model", "seq_len", "validation_mean", "steps_run", "lr"])
+    best = ranked.groupby(["task", "model", "seq_len"], observed=True).head(1).index
+    table["chosen"] = table.index.isin(best)
+    return table

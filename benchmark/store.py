@@ -126,8 +126,9 @@ class RunStore:
             yield self.read_cell(path)
 
     # --- tables ---------------------------------------------------------------------------
-    def write_tables(self, cells: list[Cell]) -> None:
-        """Build summary.csv, curves.parquet and gradients.parquet from the grid's cell files."""
+    def write_tables(self, cells: list[Cell], prefix: str = "") -> None:
+        """Build summary.csv, curves.parquet and gradients.parquet from the given cells' files
+        (``prefix`` names another set, e.g. ``tuning_summary.csv`` for learning-rate tuning)."""
         summaries, curves, grads = [], [], []
         for cell in cells:
             path = self.cell_path(cell)
@@ -144,7 +145,9 @@ class RunStore:
         summary["task_params"] = summary["task_params"].map(lambda p: json.dumps(p,
                                                                                 sort_keys=True))
         summary = summary.sort_values(KEYS, kind="stable").reset_index(drop=True)
-        atomic_write(self.root / "summary.csv", lambda h: summary.to_csv(h, index=False))
+        atomic_write(self.root / f"{prefix}summary.csv", lambda h: summary.to_csv(h, index=False))
+        if prefix:
+            return  # tuning cells: their summary is what the selection and the report need
         for name, frames in (("curves", curves), ("gradients", grads)):
             table = pd.concat(frames, ignore_index=True)
             for column in ("task", "model", "metric", "kind"):
@@ -153,8 +156,8 @@ class RunStore:
             atomic_write(self.root / f"{name}.parquet",
                          lambda h, t=table: t.to_parquet(h, compression="zstd", index=False))
 
-    def load_summary(self) -> pd.DataFrame:
-        return _read(self.root / "summary.csv", pd.read_csv)
+    def load_summary(self, prefix: str = "") -> pd.DataFrame:
+        return _read(self.root / f"{prefix}summary.csv", pd.read_csv)
 
     def load_curves(self) -> pd.DataFrame:
         return _read(self.root / "curves.parquet", pd.read_parquet)

@@ -46,17 +46,20 @@ def _evaluate(model, task, x: torch.Tensor, y: torch.Tensor) -> float:
 
 def train_cell(cell: Cell) -> CellResult:
     """Train and evaluate one cell; deterministic for a given cell on a given device."""
-    from models import MODELS, build_model
+    from models import build_model, model_label
     from tasks import get_task
 
     torch.set_num_threads(1)  # one thread per worker: joblib runs one cell per core
     torch.use_deterministic_algorithms(True, warn_only=True)
     wall_start = time.perf_counter()
     task = get_task(cell.task, **dict(cell.task_params))
-    test_seq, train_seq = np.random.SeedSequence(cell.data_seed).spawn(2)
+    # Children by index: test, train, validation. Adding the third left the first two as
+    # they were, so every test set and training stream stayed the same.
+    test_seq, train_seq, validation_seq = np.random.SeedSequence(cell.data_seed).spawn(3)
     train_rng = np.random.default_rng(train_seq)
+    held_out = validation_seq if cell.evaluate_on == "validation" else test_seq
     x_test, y_test = (_to_tensor(a, cell.device) for a in
-                      task.generate(cell.test_size, cell.seq_len, np.random.default_rng(test_seq)))
+                      task.generate(cell.test_size, cell.seq_len, np.random.default_rng(held_out)))
     probe = (x_test[: cell.probe_size], y_test[: cell.probe_size])
 
     torch.manual_seed(cell.model_seed)
@@ -148,7 +151,7 @@ def train_cell(cell: Cell) -> CellResult:
     summary = {
         "cell_id": cell.id,
         **cell.to_dict(),
-        "model_label": MODELS.entry(cell.model).label,
+        "model_label": model_label(cell.model),
         "metric": task.metric_name,
         "final_metric": final,
         "best_metric": min(finite) if finite else baseline,

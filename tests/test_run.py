@@ -41,7 +41,7 @@ def test_resume_recomputes_only_the_missing_cell(smoke_run, tmp_path):
     result = run_cli("run", "--preset", "smoke", "--out", str(out), "--n-jobs", "1",
                      "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert "23 already done, 1 computed" in result.stdout
+    assert "31 already done, 1 computed" in result.stdout
     after = pd.read_csv(out / "summary.csv")
     pd.testing.assert_frame_equal(before.drop(columns=TIMING), after.drop(columns=TIMING))
 
@@ -84,3 +84,26 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, args, message):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_lr_grid_tunes_on_validation_then_evaluates_at_the_choice(tmp_path):
+    out = tmp_path / "tuned"
+    result = run_cli("run", "--preset", "smoke", "--out", str(out), "--tasks", "bit_memory",
+                     "--models", "rnn,lstm:forget_bias=1.0", "--lengths", "5",
+                     "--lr-grid", "1e-3,1e-2", "--steps", "60", "--n-jobs", "2",
+                     "--no-progress")
+    assert result.returncode == 0, result.stderr
+    selection = pd.read_csv(out / "lr_selection.csv")
+    assert len(selection) == 2 * 2 and selection["chosen"].sum() == 2
+    tuning = pd.read_csv(out / "tuning_summary.csv")
+    assert set(tuning["evaluate_on"]) == {"validation"} and (tuning["seed"] >= 1000).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["evaluate_on"]) == {"test"} and (summary["seed"] < 1000).all()
+    chosen = selection[selection["chosen"]].set_index("model")["lr"]
+    assert dict(zip(summary["model"], summary["lr"], strict=True)) == chosen.to_dict()
+    assert set(summary["model"]) == {"rnn", "lstm:forget_bias=1.0"}
+    report = run_cli("report", str(out))
+    assert report.returncode == 0, report.stderr
+    text = (out / "report.md").read_text()
+    assert "## Learning rate per model" in text and "nn.LSTM (forget_bias=1.0)" in text
+    assert (out / "figures" / "learning_rate.png").exists()

@@ -110,3 +110,23 @@ def test_horizons_table():
     row = table.iloc[0]
     assert row["horizon"] == 20 and 20 < row["l50"] < 40
     assert row["growth_slope"] > 0
+
+
+def test_select_lr_picks_the_known_best_and_breaks_ties_by_speed():
+    rows = []
+    # model a: 1e-3 is clearly best; model b: 1e-3 and 1e-2 both reach 0, 1e-2 in fewer steps
+    for seed in range(2):
+        for lr, err, steps in ((1e-4, 0.4, 100), (1e-3, 0.05, 100), (1e-2, 0.3, 100)):
+            rows.append({"task": "t", "model": "a", "seq_len": 10, "seed": seed, "lr": lr,
+                         "final_metric": err + 0.01 * seed, "solved": False,
+                         "steps_run": steps, "wall_seconds": 1.0})
+        for lr, err, steps in ((1e-4, 0.4, 100), (1e-3, 0.0, 80), (1e-2, 0.0, 30)):
+            rows.append({"task": "t", "model": "b", "seq_len": 10, "seed": seed, "lr": lr,
+                         "final_metric": err, "solved": err == 0, "steps_run": steps,
+                         "wall_seconds": 1.0})
+    table = stats.select_lr(_summary(rows))
+    chosen = table[table["chosen"]].set_index("model")["lr"]
+    assert chosen["a"] == 1e-3 and chosen["b"] == 1e-2
+    assert table["chosen"].sum() == 2 and (table["n"] == 2).all()
+    assert table.loc[(table["model"] == "a") & (table["lr"] == 1e-3),
+                     "validation_mean"].iloc[0] == pytest.approx(0.055)

@@ -120,7 +120,7 @@ def peak_memory(seq_len: int = 1000) -> pd.DataFrame:
     return table
 
 
-def scaling(steps: int = 300) -> pd.DataFrame:
+def scaling(steps: int = 600) -> pd.DataFrame:
     """Wall time of a fixed sub-grid with one worker and with all cores (lr low enough that no
     cell stops early, so both runs do the same work)."""
     from benchmark.runner import run_grid
@@ -190,7 +190,7 @@ def main(argv=None) -> int:
     tables = {
         "step_times": pd.concat(times, ignore_index=True),
         "memory": peak_memory(lengths[-1]),
-        "scaling": scaling(30 if args.quick else 300),
+        "scaling": scaling(30 if args.quick else 600),
         "tracking": tracking_overhead(1, 30) if args.quick else tracking_overhead(),
     }
     for name, table in tables.items():

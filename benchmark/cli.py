@@ -34,9 +34,12 @@ def _parse_value(flag: str, text: str, kind: str) -> Any:
             return int(text)
         if kind == "float":
             return float(text)
+        if kind == "bool":
+            return {"true": True, "false": False}[text.strip().lower()]
         return text
-    except ValueError:
-        what = {"ints": "comma-separated positive integers", "int": "a positive integer",
+    except (ValueError, KeyError):
+        what = {"bool": "true or false", "ints": "comma-separated positive integers",
+                "int": "a positive integer",
                 "float": "a number", "floats": "comma-separated numbers"}[kind]
         raise UsageError(f"{flag} {text!r} is invalid; it must be {what}") from None
 
@@ -133,9 +136,10 @@ def _command_run(args) -> int:
         from benchmark.runner import check_backend
 
         check_backend(args.backend, args.scheduler)
-        cells = grid.cells()
+        cells, tuning = grid.cells(), grid.tuning_cells()
+        extra = f" + {len(tuning)} learning-rate tuning cells" if tuning else ""
         print(f"{out}: {len(cells)} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
-              f"x {len(grid.lengths)} lengths x {grid.seeds} seeds); nothing run")
+              f"x {len(grid.lengths)} lengths x {grid.seeds} seeds){extra}; nothing run")
         return 0
     outcome = run_grid(grid, out, n_jobs=n_jobs, backend=args.backend,
                        scheduler=args.scheduler, progress=not args.no_progress)

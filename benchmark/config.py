@@ -48,6 +48,8 @@ class Cell:
     # "test": the held-out test set; "validation": a third, independent set, used to choose a
     # learning rate without touching the test set
     evaluate_on: str = "test"
+    train_size: int = 0  # 0: online data (a fresh batch every step); n: a fixed set of n samples
+    early_stop: bool = True  # stop at the first evaluation that meets the success rule
 
     @property
     def id(self) -> str:
@@ -91,6 +93,10 @@ def _positive_float(value: Any) -> bool:
             and math.isfinite(value) and value > 0)
 
 
+def _bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _nonneg_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -130,6 +136,11 @@ GRID_FIELDS: dict[str, Field] = {
                         "samples in the through-time gradient probe"),
     "device": Field("str", lambda v: isinstance(v, str) and v in ("cpu", "cuda"),
                     "'cpu' or 'cuda'", "torch device"),
+    "train_size": Field("int", _nonneg_int, "an integer >= 0 (0: online data)",
+                        "a fixed training set of this many samples, reshuffled every epoch "
+                        "(0: a fresh batch every step)"),
+    "early_stop": Field("bool", _bool, "true or false",
+                        "stop a cell once it meets the task's success rule (true/false)"),
     "lr_grid": Field("floats", _positive_float, "positive numbers",
                      "learning rates to choose from per (task, model, length) on a validation "
                      "set, comma-separated (empty: use --lr)"),
@@ -160,6 +171,8 @@ class Grid:
     device: str = "cpu"
     lr_grid: tuple[float, ...] = ()
     tune_seeds: int = 2
+    train_size: int = 0
+    early_stop: bool = True
     task_params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     description: str = ""
 
@@ -190,7 +203,7 @@ class Grid:
     def _shared(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in
                 ("hidden_size", "batch_size", "steps", "clip", "eval_every", "test_size",
-                 "grad_every", "probe_size", "device")}
+                 "grad_every", "probe_size", "device", "train_size", "early_stop")}
 
     def cells(self, chosen_lr: dict[tuple[str, str, int], float] | None = None) -> list[Cell]:
         """The evaluation cells; with ``chosen_lr`` each (task, model, seq_len) at its own

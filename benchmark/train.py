@@ -44,6 +44,20 @@ def _evaluate(model, task, x: torch.Tensor, y: torch.Tensor) -> float:
     return task.metric(outputs, y)
 
 
+def training_batches(task, cell: Cell, rng: np.random.Generator):
+    """Endless (x, y) numpy batches: fresh samples every step (online, ``train_size`` 0), or
+    a fixed set of ``train_size`` samples drawn once and reshuffled every epoch."""
+    if cell.train_size == 0:
+        while True:
+            yield task.generate(cell.batch_size, cell.seq_len, rng)
+    x, y = task.generate(cell.train_size, cell.seq_len, rng)
+    while True:
+        order = rng.permutation(cell.train_size)
+        for start in range(0, cell.train_size, cell.batch_size):
+            chosen = order[start:start + cell.batch_size]
+            yield x[chosen], y[chosen]
+
+
 def train_cell(cell: Cell) -> CellResult:
     """Train and evaluate one cell; deterministic for a given cell on a given device."""
     from models import build_model, model_label
@@ -56,7 +70,7 @@ def train_cell(cell: Cell) -> CellResult:
     # Children by index: test, train, validation. Adding the third left the first two as
     # they were, so every test set and training stream stayed the same.
     test_seq, train_seq, validation_seq = np.random.SeedSequence(cell.data_seed).spawn(3)
-    train_rng = np.random.default_rng(train_seq)
+    batches = training_batches(task, cell, np.random.default_rng(train_seq))
     held_out = validation_seq if cell.evaluate_on == "validation" else test_seq
     x_test, y_test = (_to_tensor(a, cell.device) for a in
                       task.generate(cell.test_size, cell.seq_len, np.random.default_rng(held_out)))
@@ -98,14 +112,13 @@ def train_cell(cell: Cell) -> CellResult:
     status, message = "ok", ""
     metrics = [evaluate(0, [])]
     checkpoint(0)
-    steps_to_solve = 0 if task.solved(metrics[0]) else None
+    steps_to_solve = 0 if task.solved(metrics[0]) else None  # (a trivial task, e.g. no noise)
     train_seconds, clipped, logged, step = 0.0, 0, 0, 0
     recent_losses: list[float] = []
-    while steps_to_solve is None and step < cell.steps:
+    while (steps_to_solve is None or not cell.early_stop) and step < cell.steps:
         step += 1
         tick = time.perf_counter()
-        x, y = (_to_tensor(a, cell.device) for a in
-                task.generate(cell.batch_size, cell.seq_len, train_rng))
+        x, y = (_to_tensor(a, cell.device) for a in next(batches))
         loss = task.loss(model(x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -129,7 +142,7 @@ def train_cell(cell: Cell) -> CellResult:
         if step % cell.eval_every == 0 or step == cell.steps:
             metrics.append(evaluate(step, recent_losses))
             recent_losses = []
-            if task.solved(metrics[-1]):
+            if task.solved(metrics[-1]) and steps_to_solve is None:
                 steps_to_solve = step
     if status == "ok" and curve["step"][-1] != step:
         metrics.append(evaluate(step, recent_losses))

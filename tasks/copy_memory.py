@@ -2,9 +2,10 @@
 
 Symbols 1..8 are data, 0 is blank and 9 the delimiter. The input (length ``seq_len + 20``) is
 10 random data symbols, ``seq_len - 1`` blanks, the delimiter, then 10 blanks; the target is
-``seq_len + 10`` blanks followed by the 10 data symbols. Inputs are one-hot (10 channels); the
-model answers at every step with 9 logits (blank or a data symbol). ``seq_len`` is the blank
-stretch T, as in the papers.
+``seq_len + 10`` blanks followed by the 10 data symbols (Bai et al.'s code repeats the
+delimiter over the last 11 input steps instead of blanks; the lengths and targets are the
+same). Inputs are one-hot (10 channels); the model answers at every step with 9 logits (blank
+or a data symbol). ``seq_len`` is the blank stretch T, as in the papers.
 
 Loss: cross-entropy averaged over all ``seq_len + 20`` steps, the papers' convention. A model
 without memory outputs blank until the delimiter and then guesses uniformly over the 8 symbols:

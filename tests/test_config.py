@@ -41,8 +41,20 @@ def test_grid_cells_are_the_cross_product():
 @pytest.mark.parametrize("name", preset_names())
 def test_shipped_presets_load(name):
     grid = load_grid(name)
-    assert set(grid.tasks) >= {"bit_memory", "noisy_sine", "adding"}
-    assert set(grid.models) == {"rnn", "lstm_scratch", "gru", "lstm"}
+    assert grid.description
+    assert set(grid.models) >= {"rnn", "lstm_scratch", "gru", "lstm"}
+    if name != "tutorial":  # the tutorial's experiment is noisy_sine by definition
+        assert set(grid.tasks) == {"bit_memory", "noisy_sine", "adding", "copy_memory"}
+
+
+def test_tutorial_preset_is_the_tutorial_setting():
+    grid = load_grid("tutorial")
+    cell = grid.cells()[0]
+    assert (cell.task, cell.seq_len, cell.hidden_size, cell.lr, cell.batch_size) == \
+        ("noisy_sine", 4, 20, 0.01, 32)
+    assert dict(cell.task_params) == {"freq": 0.01, "noise_std": 0.2}
+    assert cell.train_size == 600 and not cell.early_stop
+    assert cell.steps == 1000 * -(-600 // 32)  # 1000 epochs of ceil(600 / 32) batches
 
 
 def test_overrides_apply_on_top_of_the_preset():

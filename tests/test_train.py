@@ -86,3 +86,23 @@ def test_the_test_set_does_not_depend_on_the_model_or_the_budget():
     assert a.curve["value"][0] == b.curve["value"][0]
     c = dataclasses.replace(Cell(task="adding", model="rnn", **TINY), seed=1)
     assert train_cell(c).curve["value"][0] != a.curve["value"][0]
+
+
+def test_fixed_training_set_is_reshuffled_every_epoch():
+    from benchmark.train import training_batches
+    from tasks import get_task
+
+    cell = Cell(task="adding", model="rnn", seq_len=5, seed=0, batch_size=4, train_size=10)
+    batches = training_batches(get_task("adding"), cell, np.random.default_rng(0))
+    epochs = [[next(batches) for _ in range(3)] for _ in range(2)]  # ceil(10 / 4) = 3 per epoch
+    seen = [np.concatenate([y for _, y in epoch]) for epoch in epochs]
+    assert [len(s) for s in seen] == [10, 10]
+    np.testing.assert_array_equal(np.sort(seen[0], axis=0), np.sort(seen[1], axis=0))
+    assert not np.array_equal(seen[0], seen[1])  # same samples, new order
+
+
+def test_without_early_stop_the_whole_budget_runs():
+    cell = Cell(task="bit_memory", model="rnn", early_stop=False,
+                **{**TINY, "steps": 200, "lr": 1e-2})
+    s = train_cell(cell).summary
+    assert s["steps_run"] == 200 and s["steps_to_solve"] < 200

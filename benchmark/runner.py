@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 import joblib
+import numpy as np
 from tqdm.auto import tqdm
 
 from benchmark.config import Cell, Grid
@@ -48,10 +49,8 @@ def run_cell(cell: Cell) -> CellResult:
         line = traceback.format_exception_only(err)[-1].strip()
         summary = {"cell_id": cell.id, **cell.to_dict(), "status": "error", "message": line,
                    "solved": False}
-        empty = {"step": [], "metric": [], "value": []}
-        import numpy as np
-
-        curve = {k: np.asarray(v, dtype=str if k == "metric" else float) for k, v in empty.items()}
+        curve = {"step": np.zeros(0, np.int32), "metric": np.zeros(0, dtype=str),
+                 "value": np.zeros(0)}
         grads = {"step": np.zeros(0, np.int32), "kind": np.zeros(0, dtype=str),
                  "t": np.zeros(0, np.int32), "value": np.zeros(0)}
         return CellResult(cell, summary, curve, grads)

@@ -115,11 +115,16 @@ def _differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str]) -> 
 def winners_table(agg: pd.DataFrame, comparisons: pd.DataFrame, labels) -> str:
     body = []
     for (task, length), rows in agg.groupby(["task", "seq_len"], sort=True, observed=True):
-        ranked = rows.sort_values("mean")
+        ranked = rows.sort_values("mean", kind="stable")
         best = ranked.iloc[0]
-        cells = [task, str(length), labels[best["model"]],
+        tied = ranked[ranked["mean"] == best["mean"]]
+        name = labels[best["model"]] if len(tied) == 1 else \
+            "tie: " + ", ".join(labels[m] for m in tied["model"])
+        cells = [task, str(length), name,
                  f"{_fmt(best['mean'])} [{_fmt(best['ci_low'])}, {_fmt(best['ci_high'])}]"]
-        if len(ranked) > 1:
+        if len(tied) > 1:
+            cells += ["–", "–"]
+        elif len(ranked) > 1:
             second = ranked.iloc[1]
             pair = comparisons[(comparisons["task"] == task) & (comparisons["seq_len"] == length)
                                & comparisons["model_a"].isin([best["model"], second["model"]])
@@ -167,6 +172,8 @@ def _grid_lines(grid: dict) -> list[str]:
     def show(value) -> str:
         return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
+    if not grid.get("lr_grid"):  # one shared learning rate: no tuning keys to show
+        keys = [k for k in keys if k not in ("lr_grid", "tune_seeds")]
     lines = [f"- {key}: {show(grid[key])}" for key in keys if key in grid]
     for task, params in grid.get("task_params", {}).items():
         lines.append(f"- {task} parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
@@ -272,7 +279,10 @@ def _markdown(root, run, grid, summary, agg, comparisons, horizon_table, focus, 
     lines += ["## Which model wins", "",
               "Per task and length, the model with the lowest mean error, its 95 % interval, the "
               "runner-up, and the q-value of their paired comparison (bold: q < "
-              f"{SIGNIFICANCE}).", "", winners_table(agg, comparisons, labels), ""]
+              f"{SIGNIFICANCE}). Where models solve the task, training stopped at the first "
+              "evaluation under the success threshold, so their errors sit just below it and "
+              "their order says little: compare success rates there.", "",
+              winners_table(agg, comparisons, labels), ""]
     lines += ["## Error against length", "",
               "![error versus length](figures/error_vs_length.png)", "",
               "Read off: where each line leaves the floor and climbs to the dashed memoryless "
@@ -301,7 +311,9 @@ def _markdown(root, run, grid, summary, agg, comparisons, horizon_table, focus, 
                   "Read off: how much of the learning signal at the output step reaches an input "
                   "d steps earlier (‖∂L/∂x_t‖ relative to the last step, log scale) at "
                   "initialisation, after 10 % of the budget and at the end of training; median "
-                  "over seeds, band from the smallest to the largest seed.", ""]
+                  "over seeds, band from the smallest to the largest seed. For copy_memory the "
+                  "loss has a term at every output step, so the profile is relative to the last "
+                  "step's total gradient, not the gradient of one answer.", ""]
     lines += ["![gradient reach](figures/gradient_reach.png)", "",
               "Read off: the gradient reach after training (the farthest distance at which the "
               "signal is still ≥ 1e-3 of its value at the last step; dashed: the whole "

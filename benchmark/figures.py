@@ -80,10 +80,14 @@ def _model_styles(models) -> dict:
 
 def _log_y(ax) -> None:
     """Log y-axis labelled at 1, 2, 5 x powers of ten in plain numbers."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    _plain_log(ax.yaxis, ax.set_yscale)
+
+
+def _plain_log(axis, set_scale) -> None:
+    set_scale("log")
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FormatStrFormatter("%g"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, path) -> None:
@@ -199,14 +203,19 @@ def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFra
 
 def cost(summary: pd.DataFrame, models, labels, path) -> None:
     fig, axes = _panels(1, width=5.5, height=3.8)
+    from tasks import get_task
+
     ax = axes[0][0]
-    data = summary[summary["status"] != "error"]
-    sns.lineplot(data=data, x="seq_len", y="seconds_per_step", hue="model",
+    data = summary[summary["status"] != "error"].copy()
+    # what a step costs depends on the input steps (copy_memory's input is T + 20)
+    data["input_steps"] = [get_task(task).input_length(int(length))
+                           for task, length in zip(data["task"], data["seq_len"], strict=True)]
+    sns.lineplot(data=data, x="input_steps", y="seconds_per_step", hue="model",
                  palette=palette(models), markers=True, estimator="median",
-                 errorbar=("pi", 100), ax=ax, **_model_styles(models))
-    _log_length_axis(ax, data["seq_len"])
-    ax.set_yscale("log")
-    ax.set_xlabel("sequence length T (steps)")
+                 errorbar=("pi", 50), ax=ax, **_model_styles(models))
+    _plain_log(ax.xaxis, ax.set_xscale)
+    _log_y(ax)
+    ax.set_xlabel("input steps per sample (T; T + 20 for copy_memory)")
     ax.set_ylabel("seconds per training step (s)")
     ax.set_title("cost of one training step (all tasks, one CPU thread)")
     _legend_below(fig, labels, bottom=0.2)

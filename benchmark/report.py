@@ -343,7 +343,8 @@ def _markdown(root, run, grid, summary, agg, comparisons, horizon_table, focus, 
 
     lines += ["## Cost", "", "![cost](figures/cost.png)", "",
               "Read off: seconds per training step (forward, backward, optimiser) on one CPU "
-              "thread against length; median over cells.", ""]
+              "thread against the number of input steps; median over cells, band: middle half.",
+              ""]
     lines += ["## Rules", "",
               "- Error: the final test metric of a cell on its fixed held-out set.",
               "- A cell whose loss became NaN/inf is `diverged`: it counts as not solved, with "

@@ -133,9 +133,10 @@ def _command_run(args) -> int:
         raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
     out = Path(args.out) if args.out else Path("results") / Path(preset_path(args.preset)).stem
     if args.dry_run:
-        from benchmark.runner import check_backend
+        from benchmark.runner import check_backend, check_device
 
         check_backend(args.backend, args.scheduler)
+        check_device(grid.device, args.backend)
         cells, tuning = grid.cells(), grid.tuning_cells()
         extra = f" + {len(tuning)} learning-rate tuning cells" if tuning else ""
         print(f"{out}: {len(cells)} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "

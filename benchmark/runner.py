@@ -111,6 +111,14 @@ def check_backend(backend: str, scheduler: str | None) -> None:
                 from None
 
 
+def check_device(device: str, backend: str) -> None:
+    """A local run on a GPU needs one here (Dask workers may have GPUs this machine lacks)."""
+    import torch
+
+    if device == "cuda" and backend == "loky" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device on this machine; use --device cpu")
+
+
 @contextlib.contextmanager
 def _backend(backend: str, n_jobs: int, scheduler: str | None):
     """joblib's parallel configuration for the chosen engine (a Dask client where asked)."""
@@ -141,6 +149,7 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
              scheduler: str | None = None, progress: bool = True) -> RunOutcome:
     """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
     check_backend(backend, scheduler)
+    check_device(grid.device, backend)
     store = RunStore(out)
     with store.lock():
         previous = store.read_run()

@@ -107,3 +107,13 @@ def test_lr_grid_tunes_on_validation_then_evaluates_at_the_choice(tmp_path):
     text = (out / "report.md").read_text()
     assert "## Learning rate per model" in text and "nn.LSTM (forget_bias=1.0)" in text
     assert (out / "figures" / "learning_rate.png").exists()
+
+
+def test_cuda_without_a_gpu_is_a_clean_error(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    result = run_cli("run", "--preset", "smoke", "--out", str(tmp_path / "x"), "--device", "cuda")
+    assert result.returncode == 2 and "no CUDA device" in result.stderr
+    assert not (tmp_path / "x").exists()

@@ -51,7 +51,7 @@ def _panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, shar
     return fig, axes
 
 
-def _legend_below(fig, labels: dict[str, str], bottom: float = 0.14) -> None:
+def _legend_below(fig, labels: dict[str, str]) -> None:
     """One legend for the whole figure, below the panels: the union of every panel's entries
     (a reference line drawn in one panel only still gets its entry)."""
     named: dict[str, object] = {}
@@ -61,8 +61,10 @@ def _legend_below(fig, labels: dict[str, str], bottom: float = 0.14) -> None:
             named.setdefault(labels.get(key, key), handle)
         if ax.get_legend():
             ax.get_legend().remove()
-    fig.tight_layout(rect=(0, bottom, 1, 1))
-    fig.legend(list(named.values()), list(named), loc="lower center", ncol=min(len(named), 6),
+    fig.tight_layout()
+    # below the panels, outside the axes: savefig's tight bounding box takes it in, however
+    # many rows the entries need
+    fig.legend(list(named.values()), list(named), loc="upper center", ncol=min(len(named), 4),
                frameon=False, bbox_to_anchor=(0.5, 0.0))
 
 
@@ -139,7 +141,7 @@ def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
 
 def horizon_plot(horizons: pd.DataFrame, lengths, models, labels, path) -> None:
     tasks = list(dict.fromkeys(horizons["task"]))
-    fig, axes = _panels(len(tasks), width=4.0, height=0.5 * len(models) + 1.8)
+    fig, axes = _panels(len(tasks), width=3.2, height=0.5 * len(models) + 1.8, sharey=True)
     colours = palette(models)
     for ax, task in zip(axes[0], tasks, strict=True):
         rows = horizons[horizons["task"] == task].set_index("model")
@@ -160,17 +162,16 @@ def horizon_plot(horizons: pd.DataFrame, lengths, models, labels, path) -> None:
                         label="logistic 50 % length, 95 % CI" if y == 0 else None)
         longest, shortest = rows["longest"].max(), rows["shortest"].min()
         ax.axvline(longest, color="0.5", ls="--", lw=1, label="longest length run")
+        ax.set_xlim(shortest / 3, longest * 3)  # before the log scale: all points may share x
         _log_length_axis(ax, lengths)
-        ax.set_xlim(shortest / 3, longest * 3)
         ax.set_yticks(range(len(order)), [labels[m] for m in order])
-        ax.set_ylim(-0.6, len(order) - 0.3)
-        ax.invert_yaxis()
+        ax.set_ylim(len(order) - 0.3, -0.6)  # first model on top (the axis is shared: no toggle)
         ax.set_title(task)
         ax.set_xlabel("sequence length T (steps)")
     handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=3, frameon=False,
-               bbox_to_anchor=(0.5, -0.04))
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout()
+    fig.legend(handles, names, loc="upper center", ncol=3, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
     _save(fig, path)
 
 
@@ -218,7 +219,7 @@ def cost(summary: pd.DataFrame, models, labels, path) -> None:
     ax.set_xlabel("input steps per sample (T; T + 20 for copy_memory)")
     ax.set_ylabel("seconds per training step (s)")
     ax.set_title("cost of one training step (all tasks, one CPU thread)")
-    _legend_below(fig, labels, bottom=0.2)
+    _legend_below(fig, labels)
     _save(fig, path)
 
 
@@ -251,7 +252,7 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
             ax.set_ylabel("‖∂L/∂x_t‖ / ‖∂L/∂x_T-1‖" if c == 0 else "")
             if ax.get_legend():
                 ax.get_legend().remove()
-    _legend_below(fig, labels, bottom=0.06)
+    _legend_below(fig, labels)
     _save(fig, path)
 
 
@@ -270,9 +271,12 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
                             color=colours[model], label=model)
             axes[1][c].fill_between(mine["seq_len"], mine["success_low"], mine["success_high"],
                                     color=colours[model], alpha=0.07, lw=0)
-        lengths = rows["seq_len"].unique()
-        axes[0][c].plot(sorted(lengths), np.array(sorted(lengths)) - 1, color="0.5", ls="--",
-                        lw=1, label="whole sequence (T-1)")
+        from tasks import get_task
+
+        lengths = sorted(rows["seq_len"].unique())
+        whole = [get_task(task).input_length(int(n)) - 1 for n in lengths]
+        axes[0][c].plot(lengths, whole, color="0.5", ls="--", lw=1,
+                        label="whole input (farthest possible distance)")
         for ax in axes[:, c]:
             _log_length_axis(ax, lengths)
             ax.set_xlabel("sequence length T (steps)")
@@ -325,7 +329,7 @@ def bench_step_times(times: pd.DataFrame, path) -> None:
         ax.set_title(f"{device}: batch 64, hidden 64")
     from models import MODELS
 
-    _legend_below(fig, {entry.key: entry.label for entry in MODELS}, bottom=0.2)
+    _legend_below(fig, {entry.key: entry.label for entry in MODELS})
     _save(fig, path)
 
 

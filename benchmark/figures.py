@@ -92,6 +92,20 @@ def _plain_log(axis, set_scale) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+EXPLODED = 10.0  # errors above this multiple of the baseline are drawn off scale
+
+
+def _clip_exploded(ax, errors: pd.Series, baseline: float) -> None:
+    """Keep the axis readable when a cell's error blew up (e.g. an IRNN whose activations ran
+    away): cut it at EXPLODED x the baseline and say so in the panel. Tables keep the values."""
+    worst = errors.max()
+    if np.isfinite(worst) and worst > EXPLODED * baseline:
+        low = ax.get_ylim()[0]
+        ax.set_ylim(low, EXPLODED * baseline)
+        ax.text(0.02, 0.97, f"off scale: a cell at {worst:.3g}", transform=ax.transAxes,
+                ha="left", va="top", fontsize=8, color="0.25")
+
+
 def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, path) -> None:
     tasks = list(dict.fromkeys(summary["task"]))
     fig, axes = _panels(len(tasks))
@@ -109,6 +123,7 @@ def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, pa
                        label="noise floor")
         if data["final_metric"].gt(0).all() and data["metric"].iloc[0] == "mse":
             _log_y(ax)
+        _clip_exploded(ax, data["final_metric"], rows["baseline"].iloc[0])
         _log_length_axis(ax, data["seq_len"])
         ax.set_title(task)
         ax.set_xlabel("sequence length T (steps)")

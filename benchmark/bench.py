@@ -24,7 +24,7 @@ import torch
 from benchmark.config import Cell, Grid
 from benchmark.store import atomic_write, atomic_write_text
 
-MODELS = ("rnn", "lstm_scratch", "gru", "lstm")
+MODELS = ("rnn", "lstm_scratch", "gru", "gru_scratch", "lstm")
 REFERENCE = "lstm"
 LENGTHS = (10, 50, 200, 1000)
 BATCH, HIDDEN, INPUT_DIM = 64, 64, 2

@@ -51,12 +51,9 @@ def test_sigkill_loses_no_finished_cell_and_the_rerun_matches(smoke_run, tmp_pat
     _same_numbers(out, smoke_run)
 
 
-class _Broken:
-    """A plugged-in model with a bug: it raises when built for long sequences' tasks."""
-
-
 @register("test_broken", label="broken", description="test only: raises in forward")
 def _build_broken(input_dim, hidden_size, output_dim):
+    """A plugged-in model with a bug: its forward raises (as an out-of-memory would)."""
     from torch import nn
 
     class Core(nn.Module):

@@ -144,9 +144,8 @@ def scaling(steps: int = 600) -> pd.DataFrame:
 
 def tracking_overhead(repeats: int = 3, steps: int = 1000) -> pd.DataFrame:
     """Cell time with gradient tracking at its default cadence against tracking off, on the
-    same cell (tracking does not touch the RNG, so both train identically). The budget is the
-    reference preset's: the five through-time probes cost the same whatever the budget, the
-    per-step norms a fixed share, so the overhead of a shorter cell is larger."""
+    same cell (tracking does not touch the RNG, so both train identically), on a cell of the
+    reference preset's budget (1000 steps)."""
     from benchmark.train import train_cell
 
     rows = []

@@ -162,8 +162,7 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
                       n_jobs=n_jobs, backend=backend, finished=None)
         store.write_run(record)
         tuning = grid.tuning_cells()
-        n_eval = len(grid.lengths) * len(grid.tasks) * len(grid.models) * grid.seeds
-        bar = tqdm(total=len(tuning) + n_eval, unit="cell", disable=not progress,
+        bar = tqdm(total=len(tuning) + len(grid.cells()), unit="cell", disable=not progress,
                    desc=store.root.name, dynamic_ncols=True)
         with bar, _backend(backend, n_jobs, scheduler):
             chosen = None

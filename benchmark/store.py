@@ -118,13 +118,6 @@ class RunStore:
             path.unlink(missing_ok=True)
         return len(partial)
 
-    def cell_files(self) -> list[Path]:
-        return sorted(self.cells_dir.glob("*.npz")) if self.cells_dir.exists() else []
-
-    def records(self) -> Iterator[dict]:
-        for path in self.cell_files():
-            yield self.read_cell(path)
-
     # --- tables ---------------------------------------------------------------------------
     def write_tables(self, cells: list[Cell], prefix: str = "") -> None:
         """Build summary.csv, curves.parquet and gradients.parquet from the given cells' files

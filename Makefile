@@ -37,7 +37,7 @@ bench: install
 	$(PY) -m benchmark.bench --out results/bench
 
 lint: install
-	$(PY) -m ruff check benchmark tasks models tests
+	$(PY) -m ruff check benchmark core tasks models tests
 
 clean:
 	rm -rf results/smoke results/quick results/bench .pytest_cache .ruff_cache

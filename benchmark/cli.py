@@ -12,8 +12,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from benchmark.config import GRID_FIELDS, load_grid, preset_names, preset_path
-from benchmark.errors import UsageError
+from benchmark.config import GRID_FIELDS
+from benchmark.presets import load_grid, load_preset, preset_names, preset_path
+from core.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +98,6 @@ def _grid_from_args(args) -> Any:
         if text is not None:
             overrides[name] = _parse_value(f"--{name.replace('_', '-')}", text, spec.kind)
     if args.task_param:
-        from benchmark.config import load_preset
 
         params = {k: dict(v) for k, v in load_preset(args.preset).get("task_params", {}).items()}
         for text in args.task_param:
@@ -108,7 +108,6 @@ def _grid_from_args(args) -> Any:
 
 
 def _command_list() -> int:
-    from benchmark.config import load_preset
     from models import MODELS
     from tasks import TASKS
 
@@ -137,9 +136,9 @@ def _command_run(args) -> int:
 
         check_backend(args.backend, args.scheduler)
         check_device(grid.device, args.backend)
-        cells, tuning = grid.cells(), grid.tuning_cells()
-        extra = f" + {len(tuning)} learning-rate tuning cells" if tuning else ""
-        print(f"{out}: {len(cells)} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
+        cells, tuning = grid.n_cells()  # counted, not built: --seeds 200000 stays instant
+        extra = f" + {tuning} learning-rate tuning cells" if tuning else ""
+        print(f"{out}: {cells} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
               f"x {len(grid.lengths)} lengths x {grid.seeds} seeds){extra}; nothing run")
         return 0
     outcome = run_grid(grid, out, n_jobs=n_jobs, backend=args.backend,

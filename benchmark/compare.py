@@ -10,19 +10,20 @@ from __future__ import annotations
 import pandas as pd
 
 from benchmark import stats
-from benchmark.errors import UsageError
-from benchmark.store import KEYS, RunStore
+from benchmark.schema import GROUP, KEYS, usable
+from benchmark.store import RunStore
+from core.errors import UsageError
 
 
 def compare_runs(run_a, run_b) -> pd.DataFrame:
-    a = stats.usable(RunStore(run_a).load_summary())
-    b = stats.usable(RunStore(run_b).load_summary())
+    a = usable(RunStore(run_a).load_summary())
+    b = usable(RunStore(run_b).load_summary())
     merged = a[KEYS + ["final_metric"]].merge(b[KEYS + ["final_metric"]], on=KEYS,
                                              suffixes=("_a", "_b"))
     if merged.empty:
         raise UsageError(f"{run_a} and {run_b} share no cells (task, model, seq_len, seed)")
     rows = []
-    for (task, model, seq_len), group in merged.groupby(stats.GROUP, sort=True):
+    for (task, model, seq_len), group in merged.groupby(GROUP, sort=True):
         result = stats.paired_test(group["final_metric_a"], group["final_metric_b"])
         rows.append({"task": task, "model": model, "seq_len": seq_len,
                      "mean_a": group["final_metric_a"].mean(),

@@ -1,8 +1,10 @@
-"""What to run: ``Cell`` (one experiment), ``Grid`` (the cross product of axes) and presets.
+"""What to run: ``Cell`` (one experiment) and ``Grid`` (the cross product of axes).
 
-A preset is a TOML file (shipped ones live in ``benchmark/presets/``) whose keys are exactly the
-Grid fields below; the CLI overrides any of them. Every value is validated here, once, so bad
-input fails before anything runs, with a message naming the value and what is allowed.
+The hyperparameters a cell shares with its grid are declared once, as ``setting`` fields of
+``Cell``; ``Grid`` takes them over with the same defaults, and the CLI flags, preset keys and the
+report's grid lines are derived from the same declarations (``GRID_FIELDS``). Every value is
+validated here, once, so bad input fails before anything runs, with a message naming the value
+and what is allowed.
 """
 
 from __future__ import annotations
@@ -10,14 +12,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
-import tomllib
-from pathlib import Path
 from typing import Any
 
-from benchmark.errors import UsageError
-
-PRESET_DIR = Path(__file__).parent / "presets"
+from benchmark.fields import (
+    Spec,
+    check_value,
+    is_bool,
+    nonneg_float,
+    nonneg_int,
+    positive_float,
+    positive_int,
+    setting,
+)
+from core.errors import UsageError
+from models import check_spec
+from tasks import TASKS, get_task
 
 
 def stable_hash(*parts: Any, length: int = 16) -> str:
@@ -35,21 +44,35 @@ class Cell:
     seq_len: int
     seed: int
     task_params: tuple[tuple[str, Any], ...] = ()
-    hidden_size: int = 64
-    batch_size: int = 64
-    steps: int = 1000
-    lr: float = 1e-3
-    clip: float = 1.0  # max global gradient norm; 0 disables clipping
-    eval_every: int = 50  # test-set evaluation (and early-stop check) cadence, in steps
-    test_size: int = 1000
-    grad_every: int = 10  # cadence of the per-step gradient-norm log; 0 turns tracking off
-    probe_size: int = 64  # batch used for the through-time gradient profile
-    device: str = "cpu"
+    steps: int = setting(1000, "int", positive_int, "a positive integer",
+                         "training steps per cell", headline=True)
+    hidden_size: int = setting(64, "int", positive_int, "a positive integer", "hidden units",
+                               headline=True)
+    batch_size: int = setting(64, "int", positive_int, "a positive integer",
+                              "training batch size", headline=True)
+    lr: float = setting(1e-3, "float", positive_float, "a positive number",
+                        "Adam learning rate", headline=True)
+    clip: float = setting(1.0, "float", nonneg_float, "a number >= 0 (0: no clipping)",
+                          "max global gradient norm (0: no clipping)", headline=True)
+    eval_every: int = setting(50, "int", positive_int, "a positive integer",
+                              "evaluate (and check the early stop) every this many steps",
+                              headline=True)
+    test_size: int = setting(1000, "int", positive_int, "a positive integer",
+                             "held-out test samples", headline=True)
+    device: str = setting("cpu", "str", lambda v: isinstance(v, str) and v in ("cpu", "cuda"),
+                          "'cpu' or 'cuda'", "torch device", headline=True)
+    grad_every: int = setting(10, "int", nonneg_int, "an integer >= 0 (0: no gradient tracking)",
+                              "log gradient norms every this many steps (0: tracking off)")
+    probe_size: int = setting(64, "int", positive_int, "a positive integer",
+                              "samples in the through-time gradient probe")
+    train_size: int = setting(0, "int", nonneg_int, "an integer >= 0 (0: online data)",
+                              "a fixed training set of this many samples, reshuffled every "
+                              "epoch (0: a fresh batch every step)")
+    early_stop: bool = setting(True, "bool", is_bool, "true or false",
+                               "stop a cell once it meets the task's success rule (true/false)")
     # "test": the held-out test set; "validation": a third, independent set, used to choose a
     # learning rate without touching the test set
     evaluate_on: str = "test"
-    train_size: int = 0  # 0: online data (a fresh batch every step); n: a fixed set of n samples
-    early_stop: bool = True  # stop at the first evaluation that meets the success rule
 
     @property
     def id(self) -> str:
@@ -66,9 +89,8 @@ class Cell:
         return int(stable_hash("model", self.task, self.seq_len, self.seed), 16) % 2**63
 
     def keys(self) -> dict[str, Any]:
-        """The columns that identify a cell in every long table."""
-        return {"task": self.task, "model": self.model, "seq_len": self.seq_len,
-                "seed": self.seed}
+        """The columns that identify a cell in every long table (``CELL_KEYS``)."""
+        return {name: getattr(self, name) for name in CELL_KEYS}
 
     def to_dict(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)
@@ -82,106 +104,37 @@ class Cell:
         return cls(**record)
 
 
-# --- grid fields: one table drives preset validation, CLI flags and help texts -------------
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _positive_float(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0)
-
-
-def _bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _nonneg_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _nonneg_float(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
-
-
-@dataclasses.dataclass(frozen=True)
-class Field:
-    kind: str  # "names", "ints", "int", "float", "str"
-    check: Any
-    rule: str
-    help: str
-
-
-GRID_FIELDS: dict[str, Field] = {
-    "tasks": Field("names", None, "registered task keys", "tasks to run, comma-separated"),
-    "models": Field("names", None, "registered model keys",
-                    "models to run, comma-separated; variants as key:option=value"),
-    "lengths": Field("ints", _positive_int, "positive integers",
-                     "sequence lengths, comma-separated"),
-    "seeds": Field("int", _positive_int, "a positive integer", "number of seeds (0..n-1)"),
-    "steps": Field("int", _positive_int, "a positive integer", "training steps per cell"),
-    "hidden_size": Field("int", _positive_int, "a positive integer", "hidden units"),
-    "batch_size": Field("int", _positive_int, "a positive integer", "training batch size"),
-    "lr": Field("float", _positive_float, "a positive number", "Adam learning rate"),
-    "clip": Field("float", _nonneg_float, "a number >= 0 (0: no clipping)",
-                  "gradient-norm clipping threshold"),
-    "eval_every": Field("int", _positive_int, "a positive integer",
-                        "evaluate on the test set every this many steps"),
-    "test_size": Field("int", _positive_int, "a positive integer", "held-out test samples"),
-    "grad_every": Field("int", _nonneg_int, "an integer >= 0 (0: no gradient tracking)",
-                        "log gradient norms every this many steps (0: tracking off)"),
-    "probe_size": Field("int", _positive_int, "a positive integer",
-                        "samples in the through-time gradient probe"),
-    "device": Field("str", lambda v: isinstance(v, str) and v in ("cpu", "cuda"),
-                    "'cpu' or 'cuda'", "torch device"),
-    "train_size": Field("int", _nonneg_int, "an integer >= 0 (0: online data)",
-                        "a fixed training set of this many samples, reshuffled every epoch "
-                        "(0: a fresh batch every step)"),
-    "early_stop": Field("bool", _bool, "true or false",
-                        "stop a cell once it meets the task's success rule (true/false)"),
-    "lr_grid": Field("floats", _positive_float, "positive numbers",
-                     "learning rates to choose from per (task, model, length) on a validation "
-                     "set, comma-separated (empty: use --lr)"),
-    "tune_seeds": Field("int", _positive_int, "a positive integer",
-                        "seeds per learning rate when choosing it (with --lr-grid)"),
+CELL_KEYS = ["task", "model", "seq_len", "seed"]
+# The settings every cell of a grid shares, in declaration order.
+SETTINGS: dict[str, dataclasses.Field] = {
+    f.name: f for f in dataclasses.fields(Cell) if "spec" in f.metadata}
+# The axes of a grid (not cell fields, or not shared by every cell).
+AXES: dict[str, Spec] = {
+    "tasks": Spec("names", None, "registered task keys", "tasks to run, comma-separated"),
+    "models": Spec("names", None, "registered model keys",
+                   "models to run, comma-separated; variants as key:option=value"),
+    "lengths": Spec("ints", positive_int, "positive integers",
+                    "sequence lengths, comma-separated"),
+    "seeds": Spec("int", positive_int, "a positive integer", "number of seeds (0..n-1)"),
+    "lr_grid": Spec("floats", positive_float, "positive numbers",
+                    "learning rates to choose from per (task, model, length) on a validation "
+                    "set, comma-separated (empty: use --lr)"),
+    "tune_seeds": Spec("int", positive_int, "a positive integer",
+                       "seeds per learning rate when choosing it (with --lr-grid)"),
 }
+GRID_FIELDS: dict[str, Spec] = {**AXES, **{name: f.metadata["spec"]
+                                           for name, f in SETTINGS.items()}}
 TUNE_SEED_OFFSET = 1000  # tuning seeds are 1000, 1001, ...: their data never equals an
                          # evaluation seed's
 
 
-@dataclasses.dataclass(frozen=True)
-class Grid:
-    """The axes of a sweep; ``cells()`` is their cross product, in a fixed order."""
-
-    tasks: tuple[str, ...]
-    models: tuple[str, ...]
-    lengths: tuple[int, ...]
-    seeds: int = 3
-    steps: int = 1000
-    hidden_size: int = 64
-    batch_size: int = 64
-    lr: float = 1e-3
-    clip: float = 1.0
-    eval_every: int = 50
-    test_size: int = 1000
-    grad_every: int = 10
-    probe_size: int = 64
-    device: str = "cpu"
-    lr_grid: tuple[float, ...] = ()
-    tune_seeds: int = 2
-    train_size: int = 0
-    early_stop: bool = True
-    task_params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
-    description: str = ""
+class _GridMethods:
+    """The axes of a sweep; ``cells()`` is their cross product, in a fixed order.
+    (The dataclass ``Grid`` below adds the fields: the axes, then every Cell setting.)"""
 
     def __post_init__(self) -> None:
-        from models import check_spec
-        from tasks import TASKS, get_task
-
         for name, spec in GRID_FIELDS.items():
-            _check_value(name, getattr(self, name), spec, "")
+            check_value(name, getattr(self, name), spec)
         for key in self.tasks:
             TASKS.entry(key)
         canonical = tuple(check_spec(spec) for spec in self.models)
@@ -200,18 +153,22 @@ class Grid:
     def params_of(self, task: str) -> dict[str, Any]:
         return dict(dict(self.task_params).get(task, ()))
 
-    def _shared(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in
-                ("hidden_size", "batch_size", "steps", "clip", "eval_every", "test_size",
-                 "grad_every", "probe_size", "device", "train_size", "early_stop")}
+    def settings(self) -> dict[str, Any]:
+        """The values every cell of this grid shares."""
+        return {name: getattr(self, name) for name in SETTINGS}
+
+    def cell(self, task: str, model: str, length: int, seed: int, **changes: Any) -> Cell:
+        """One cell of this grid (``changes``: e.g. its own lr, or validation scoring)."""
+        return Cell(task=task, model=model, seq_len=length, seed=seed,
+                    task_params=tuple(sorted(self.params_of(task).items())),
+                    **{**self.settings(), **changes})
 
     def cells(self, chosen_lr: dict[tuple[str, str, int], float] | None = None) -> list[Cell]:
         """The evaluation cells; with ``chosen_lr`` each (task, model, seq_len) at its own
         learning rate (the outcome of ``tuning_cells``), else all at ``lr``."""
         return [
-            Cell(task=task, model=model, seq_len=length, seed=seed,
-                 task_params=tuple(sorted(self.params_of(task).items())),
-                 lr=chosen_lr[(task, model, length)] if chosen_lr else self.lr, **self._shared())
+            self.cell(task, model, length, seed,
+                      lr=chosen_lr[(task, model, length)] if chosen_lr else self.lr)
             for task in self.tasks for length in self.lengths
             for seed in range(self.seeds) for model in self.models
         ]
@@ -219,12 +176,16 @@ class Grid:
     def tuning_cells(self) -> list[Cell]:
         """Every learning rate of ``lr_grid`` on its own tuning seeds, scored on validation."""
         return [
-            Cell(task=task, model=model, seq_len=length, seed=TUNE_SEED_OFFSET + seed,
-                 task_params=tuple(sorted(self.params_of(task).items())), lr=lr,
-                 evaluate_on="validation", **self._shared())
+            self.cell(task, model, length, TUNE_SEED_OFFSET + seed, lr=lr,
+                      evaluate_on="validation")
             for task in self.tasks for length in self.lengths for lr in self.lr_grid
             for seed in range(self.tune_seeds) for model in self.models
         ]
+
+    def n_cells(self) -> tuple[int, int]:
+        """(evaluation cells, tuning cells), counted without building them."""
+        per_length = len(self.tasks) * len(self.models) * len(self.lengths)
+        return per_length * self.seeds, per_length * len(self.lr_grid) * self.tune_seeds
 
     def to_dict(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)
@@ -244,7 +205,7 @@ class Grid:
         values: dict[str, Any] = {}
         for name, value in record.items():
             if name in GRID_FIELDS:
-                values[name] = _check_value(name, value, GRID_FIELDS[name], where)
+                values[name] = check_value(name, value, GRID_FIELDS[name], where)
         for name in ("tasks", "models", "lengths"):
             if name not in record:
                 raise UsageError(f"missing key {name!r}{where}")
@@ -260,66 +221,17 @@ class Grid:
         return cls(description=description, **values)
 
 
-def _check_value(name: str, value: Any, spec: Field, where: str) -> Any:
-    def bad() -> UsageError:
-        return UsageError(f"{name}={value!r}{where} is invalid; it must be {spec.rule}")
-
-    if spec.kind == "floats":
-        if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise UsageError(f"{name}={value!r}{where} is invalid; it must be a list of "
-                             f"{spec.rule}")
-        value = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v
-                 for v in value]
-        if not all(spec.check(v) for v in value) or len(set(value)) != len(value):
-            raise UsageError(f"{name}={list(value)!r}{where} is invalid; it must be distinct "
-                             f"{spec.rule}")
-        return tuple(value)
-    if spec.kind in ("names", "ints"):
-        if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
-            raise UsageError(f"{name}={value!r}{where} is invalid; it must be a non-empty list "
-                             f"of {spec.rule}")
-        if spec.kind == "names" and not all(isinstance(v, str) for v in value):
-            raise bad()
-        if spec.kind == "ints" and not all(spec.check(v) for v in value):
-            raise bad()
-        if len(set(value)) != len(value):
-            raise UsageError(f"{name}={list(value)!r}{where} has duplicates")
-        return tuple(value)
-    if spec.kind == "float" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not spec.check(value):
-        raise bad()
-    return value
-
-
-# --- presets ---------------------------------------------------------------------------------
-
-def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
-
-
-def preset_path(name_or_path: str) -> Path:
-    """A shipped preset's name, or the path of a user's TOML file of the same form."""
-    path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise UsageError(f"preset file {name_or_path!r} does not exist")
-        return path
-    if name_or_path not in preset_names():
-        raise UsageError(f"unknown preset {name_or_path!r}; known: {', '.join(preset_names())} "
-                         "(or the path of a .toml file)")
-    return PRESET_DIR / f"{name_or_path}.toml"
-
-
-def load_preset(name_or_path: str) -> dict[str, Any]:
-    path = preset_path(name_or_path)
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"preset file {path} is not valid TOML: {err}") from None
-
-
-def load_grid(name_or_path: str, overrides: dict[str, Any] | None = None) -> Grid:
-    record = load_preset(name_or_path)
-    record.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return Grid.from_dict(record, source=str(preset_path(name_or_path)))
+Grid = dataclasses.make_dataclass(
+    "Grid",
+    [("tasks", tuple[str, ...]), ("models", tuple[str, ...]), ("lengths", tuple[int, ...]),
+     ("seeds", int, dataclasses.field(default=3)),
+     ("lr_grid", tuple[float, ...], dataclasses.field(default=())),
+     ("tune_seeds", int, dataclasses.field(default=2)),
+     *[(name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
+       for name, f in SETTINGS.items()],
+     ("task_params", tuple[tuple[str, tuple[tuple[str, Any], ...]], ...],
+      dataclasses.field(default=())),
+     ("description", str, dataclasses.field(default=""))],
+    bases=(_GridMethods,), frozen=True)
+Grid.__module__ = __name__  # (make_dataclass names its caller only from Python 3.12 on)
+Grid.__doc__ = _GridMethods.__doc__

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from benchmark.schema import GRADIENT_COLUMNS, ColumnLog
+
 GROUPS = ("input_weights", "recurrent_weights", "biases", "readout")
 REACH_FRACTION = 1e-3  # the reach is the farthest distance still above this share of the last step
 MAX_PROFILE_POINTS = 256  # long profiles keep this many distances, log-spaced (storage bound)
@@ -67,7 +69,7 @@ def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> di
     steps = x.shape[1]
     for k, name in enumerate(states):
         per_step = grads[1 + k * steps: 1 + (k + 1) * steps]
-        profiles[f"through_time_{name}"] = torch.stack([g.norm() for g in per_step]).numpy()
+        profiles[f"through_time_{name}"] = torch.stack([g.norm() for g in per_step]).cpu().numpy()
     return profiles
 
 
@@ -102,32 +104,15 @@ def profile_summary(norms: np.ndarray, fraction: float = REACH_FRACTION) -> tupl
     return float(slope), reach
 
 
-class GradientLog:
+class GradientLog(ColumnLog):
     """Collects gradient records of one cell as columns of the long table."""
 
     def __init__(self) -> None:
-        self.step: list[int] = []
-        self.kind: list[str] = []
-        self.t: list[int] = []
-        self.value: list[float] = []
+        super().__init__(GRADIENT_COLUMNS)
 
-    def add(self, step: int, kind: str, value: float, t: int = -1) -> None:
-        self.step.append(step)
-        self.kind.append(kind)
-        self.t.append(t)
-        self.value.append(value)
+    def add_norm(self, step: int, kind: str, value: float) -> None:
+        self.add(step=step, kind=kind, t=-1, value=value)
 
     def add_profile(self, step: int, kind: str, norms: np.ndarray) -> None:
         positions = kept_positions(len(norms))
-        self.step.extend([step] * len(positions))
-        self.kind.extend([kind] * len(positions))
-        self.t.extend(positions.tolist())
-        self.value.extend(norms[positions].tolist())
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "step": np.asarray(self.step, dtype=np.int32),
-            "kind": np.asarray(self.kind, dtype=str),
-            "t": np.asarray(self.t, dtype=np.int32),
-            "value": np.asarray(self.value, dtype=np.float64),
-        }
+        self.extend(step=step, kind=kind, t=positions.tolist(), value=norms[positions].tolist())

@@ -20,14 +20,15 @@ import traceback
 from pathlib import Path
 
 import joblib
-import numpy as np
 from tqdm.auto import tqdm
 
 from benchmark.config import Cell, Grid
-from benchmark.errors import UsageError
-from benchmark.stats import select_lr
+from benchmark.lr_selection import chosen_rates, select_lr
+from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, empty_columns
 from benchmark.store import CorruptCellFile, RunStore, atomic_write
 from benchmark.train import CellResult, train_cell
+from core.errors import UsageError
+from tasks import get_task
 
 BACKENDS = ("loky", "dask")
 
@@ -49,18 +50,13 @@ def run_cell(cell: Cell) -> CellResult:
         line = traceback.format_exception_only(err)[-1].strip()
         summary = {"cell_id": cell.id, **cell.to_dict(), "status": "error", "message": line,
                    "solved": False}
-        curve = {"step": np.zeros(0, np.int32), "metric": np.zeros(0, dtype=str),
-                 "value": np.zeros(0)}
-        grads = {"step": np.zeros(0, np.int32), "kind": np.zeros(0, dtype=str),
-                 "t": np.zeros(0, np.int32), "value": np.zeros(0)}
-        return CellResult(cell, summary, curve, grads)
+        return CellResult(cell, summary, empty_columns(CURVE_COLUMNS),
+                          empty_columns(GRADIENT_COLUMNS))
 
 
 def cost(cell: Cell) -> float:
     """A relative estimate of a cell's run time (for longest-first scheduling): the input
     length (copy_memory's is seq_len + 20) times the work of one step."""
-    from tasks import get_task
-
     steps_in = get_task(cell.task, **dict(cell.task_params)).input_length(cell.seq_len)
     return steps_in * cell.steps * cell.batch_size * cell.hidden_size
 
@@ -173,9 +169,7 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
                 selection = select_lr(store.load_summary(prefix="tuning_"))
                 atomic_write(store.root / "lr_selection.csv",
                              lambda h: selection.to_csv(h, index=False))
-                best = selection[selection["chosen"]]
-                chosen = {(r.task, r.model, int(r.seq_len)): float(r.lr)
-                          for r in best.itertuples()}
+                chosen = chosen_rates(selection)
             cells = grid.cells(chosen)  # phase 2: evaluation seeds on the test set
             outcomes.append(_execute(store, cells, n_jobs, bar))
         store.write_tables(cells)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-GROUP = ["task", "model", "seq_len"]
+from benchmark.schema import GROUP, usable
+
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20260101
 BOOTSTRAP_RESAMPLES = 2000
@@ -28,6 +29,8 @@ ERROR_FLOOR = 1e-4  # normalised errors are clipped here before taking logs (0 e
 
 def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (NaNs for n = 0)."""
+    if not (0 <= successes <= n):
+        raise ValueError(f"wilson_interval needs 0 <= successes <= n, got {successes} of {n}")
     if n == 0:
         return math.nan, math.nan
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -90,11 +93,6 @@ def bh_qvalues(p_values) -> np.ndarray:
 
 # --- per (task, model, seq_len) -----------------------------------------------------------
 
-def usable(summary: pd.DataFrame) -> pd.DataFrame:
-    """Cells that count: everything but crashes (status ``error``)."""
-    return summary[summary["status"] != "error"]
-
-
 def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per (task, model, seq_len): the error and success statistics over seeds."""
     rows = []
@@ -116,6 +114,7 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
             "std": errors.std(ddof=1) if errors.size > 1 else math.nan,
             "ci_low": low, "ci_high": high,
             "baseline": ok["baseline"].iloc[0] if len(ok) else math.nan,
+            "input_length": ok["input_length"].iloc[0] if len(ok) else math.nan,
             "noise_floor": ok["noise_floor"].iloc[0] if len(ok) else math.nan,
             "normalised_error": ok["normalised_error"].mean() if len(ok) else math.nan,
             "success_rate": solved.mean() if len(ok) else math.nan,
@@ -225,11 +224,11 @@ def error_growth(lengths, normalised_errors) -> tuple[float, float, float]:
     return float(slope), float(low), float(high)
 
 
-def horizons(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per (task, model): memory horizon, logistic L50 with CI, error growth."""
+def horizons(summary: pd.DataFrame, per_length: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, model): memory horizon, logistic L50 with CI, error growth.
+    ``per_length`` is ``aggregate(summary)`` (computed once by the caller: it bootstraps)."""
     ok = usable(summary)
     rows = []
-    per_length = aggregate(summary)
     for (task, model), group in ok.groupby(["task", "model"], sort=True, observed=True):
         agg = per_length[(per_length["task"] == task) & (per_length["model"] == model)]
         fit = (logistic_midpoint_ci(group) if agg["seq_len"].nunique() >= 3
@@ -244,24 +243,3 @@ def horizons(summary: pd.DataFrame) -> pd.DataFrame:
             "growth_slope": slope, "growth_low": s_low, "growth_high": s_high,
         })
     return pd.DataFrame(rows)
-
-
-# --- learning-rate selection ----------------------------------------------------------------
-
-def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
-    """Per (task, model, seq_len), every learning rate's validation score and the chosen one.
-
-    The choice is the lowest mean validation metric over tuning seeds; ties (e.g. several
-    rates with zero error) go to the rate that got there in fewer steps, then to the smaller
-    rate. Crashed cells are left out; a diverged one counts with the baseline error.
-    """
-    ok = usable(tuning)
-    table = (ok.groupby(["task", "model", "seq_len", "lr"], observed=True, sort=True)
-             .agg(n=("final_metric", "size"), validation_mean=("final_metric", "mean"),
-                  validation_std=("final_metric", "std"), steps_run=("steps_run", "mean"),
-                  cpu_seconds=("wall_seconds", "sum"))
-             .reset_index())
-    ranked = table.sort_values(["task", "model", "seq_len", "validation_mean", "steps_run", "lr"])
-    best = ranked.groupby(["task", "model", "seq_len"], observed=True).head(1).index
-    table["chosen"] = table.index.isin(best)
-    return table

@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 
 from benchmark.config import Cell
-from benchmark.errors import UsageError
-
-KEYS = ["task", "model", "seq_len", "seed"]
+from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, KEYS
+from core.errors import UsageError
 
 
 class CorruptCellFile(Exception):
@@ -106,8 +105,8 @@ class RunStore:
                 }
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
             raise CorruptCellFile(f"{path}: {err}") from None
-        if set(record["curve"]) != {"step", "metric", "value"} or \
-                set(record["gradients"]) != {"step", "kind", "t", "value"}:
+        if set(record["curve"]) != set(CURVE_COLUMNS) or \
+                set(record["gradients"]) != set(GRADIENT_COLUMNS):
             raise CorruptCellFile(f"{path}: missing columns")
         return record
 

@@ -5,6 +5,10 @@ Adam, clipping by global norm, evaluation every ``eval_every`` steps, early stop
 counts as solved. A loss that turns NaN/inf ends the cell with status ``diverged``; it is
 recorded, never raised. The result is plain data (dicts and numpy arrays) so it pickles cheaply
 back from a worker process.
+
+Three stages, each a function: ``_setup`` builds what the cell trains with (``Session``),
+``_train`` runs the loop into two logs (curve and gradients) and returns how it ended
+(``Outcome``), ``_summary`` turns both into the cell's one summary record.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ import torch
 
 from benchmark import gradients
 from benchmark.config import Cell
+from benchmark.schema import CURVE_COLUMNS, ColumnLog
+from models import build_model, model_label
+from tasks import get_task
 
 PROFILE_FRACTIONS = (0.1, 0.25, 0.5)  # through-time checkpoints besides initialisation and end
 EVAL_CHUNK = 250  # test samples per forward pass: bounds memory at long lengths
@@ -27,8 +34,36 @@ EVAL_CHUNK = 250  # test samples per forward pass: bounds memory at long lengths
 class CellResult:
     cell: Cell
     summary: dict
-    curve: dict[str, np.ndarray]  # columns step, metric, value
-    gradients: dict[str, np.ndarray]  # columns step, kind, t, value
+    curve: dict[str, np.ndarray]  # CURVE_COLUMNS
+    gradients: dict[str, np.ndarray]  # GRADIENT_COLUMNS
+
+
+@dataclasses.dataclass
+class Session:
+    """What one cell trains with, built once by ``_setup``."""
+
+    task: object
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    batches: object  # endless (x, y) numpy batches
+    held_out: tuple[torch.Tensor, torch.Tensor]  # the set the cell is scored on
+    probe: tuple[torch.Tensor, torch.Tensor]  # the batch of the through-time profiles
+    max_norm: float
+
+
+@dataclasses.dataclass
+class Outcome:
+    """How the training loop ended."""
+
+    status: str = "ok"
+    message: str = ""
+    step: int = 0
+    metrics: list[float] = dataclasses.field(default_factory=list)
+    steps_to_solve: int | None = None
+    train_seconds: float = 0.0
+    clipped: int = 0
+    logged: int = 0
+    profiles: dict[int, dict[str, np.ndarray]] = dataclasses.field(default_factory=dict)
 
 
 def _to_tensor(array: np.ndarray, device: str) -> torch.Tensor:
@@ -36,7 +71,7 @@ def _to_tensor(array: np.ndarray, device: str) -> torch.Tensor:
 
 
 def _evaluate(model, task, x: torch.Tensor, y: torch.Tensor) -> float:
-    """The task's test metric over the whole held-out set, in chunks."""
+    """The task's metric over a whole held-out set, in chunks."""
     model.eval()
     with torch.no_grad():
         outputs = torch.cat([model(chunk) for chunk in x.split(EVAL_CHUNK)])
@@ -58,135 +93,134 @@ def training_batches(task, cell: Cell, rng: np.random.Generator):
             yield x[chosen], y[chosen]
 
 
-def train_cell(cell: Cell) -> CellResult:
-    """Train and evaluate one cell; deterministic for a given cell on a given device."""
-    from models import build_model, model_label
-    from tasks import get_task
-
-    torch.set_num_threads(1)  # one thread per worker: joblib runs one cell per core
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    wall_start = time.perf_counter()
+def _setup(cell: Cell) -> Session:
     task = get_task(cell.task, **dict(cell.task_params))
-    # Children by index: test, train, validation. Adding the third left the first two as
-    # they were, so every test set and training stream stayed the same.
+    # Children by index: test, train, validation (a fixed order: adding a child never
+    # changes the data of the existing ones).
     test_seq, train_seq, validation_seq = np.random.SeedSequence(cell.data_seed).spawn(3)
     batches = training_batches(task, cell, np.random.default_rng(train_seq))
-    held_out = validation_seq if cell.evaluate_on == "validation" else test_seq
-    x_test, y_test = (_to_tensor(a, cell.device) for a in
-                      task.generate(cell.test_size, cell.seq_len, np.random.default_rng(held_out)))
-    probe = (x_test[: cell.probe_size], y_test[: cell.probe_size])
-
-    torch.manual_seed(cell.model_seed)
+    held_out_seq = validation_seq if cell.evaluate_on == "validation" else test_seq
+    x, y = (_to_tensor(a, cell.device) for a in
+            task.generate(cell.test_size, cell.seq_len, np.random.default_rng(held_out_seq)))
+    torch.manual_seed(cell.model_seed)  # right before building: the same weights everywhere
     model = build_model(cell.model, task.input_dim, cell.hidden_size, task.output_dim,
-                        task.readout_steps(cell.seq_len))
-    model = model.to(cell.device)
+                        task.readout_steps(cell.seq_len)).to(cell.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cell.lr)
-    params = list(model.parameters())
-    max_norm = cell.clip if cell.clip > 0 else math.inf
+    return Session(task, model, optimizer, batches, (x, y),
+                   (x[: cell.probe_size], y[: cell.probe_size]),
+                   cell.clip if cell.clip > 0 else math.inf)
 
-    curve: dict[str, list] = {"step": [], "metric": [], "value": []}
-    grad_log = gradients.GradientLog()
-    profile_steps = {round(f * cell.steps) for f in PROFILE_FRACTIONS} - {0, cell.steps}
-    profiles: dict[int, dict[str, np.ndarray]] = {}
 
+def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLog) -> Outcome:
+    """The loop: train, log, evaluate, stop (budget, early stop, or a non-finite loss)."""
+    out = Outcome()
     tracking = cell.grad_every > 0
+    profile_steps = {round(f * cell.steps) for f in PROFILE_FRACTIONS} - {0, cell.steps}
+    params = list(s.model.parameters())
 
     def checkpoint(step: int) -> None:
-        if not tracking:
-            return
-        profiles[step] = gradients.through_time(model, task, *probe)
-        for kind, norms in profiles[step].items():
-            grad_log.add_profile(step, kind, norms)
+        if tracking:
+            out.profiles[step] = gradients.through_time(s.model, s.task, *s.probe)
+            for kind, norms in out.profiles[step].items():
+                grads.add_profile(step, kind, norms)
 
-    def evaluate(step: int, train_losses: list[float]) -> float:
-        metric = _evaluate(model, task, x_test, y_test)
-        curve["step"].append(step)
-        curve["metric"].append(task.metric_name)
-        curve["value"].append(metric)
+    def evaluate(step: int, train_losses: list[float]) -> None:
+        metric = _evaluate(s.model, s.task, *s.held_out)
+        out.metrics.append(metric)
+        curve.add(step=step, metric=s.task.metric_name, value=metric)
         if train_losses:
-            curve["step"].append(step)
-            curve["metric"].append("train_loss")
-            curve["value"].append(float(np.mean(train_losses)))
-        return metric
+            curve.add(step=step, metric="train_loss", value=float(np.mean(train_losses)))
+        if s.task.solved(metric) and out.steps_to_solve is None:
+            out.steps_to_solve = step
 
-    status, message = "ok", ""
-    metrics = [evaluate(0, [])]
+    evaluate(0, [])  # (a trivial task, e.g. one without noise, may be solved at step 0)
     checkpoint(0)
-    steps_to_solve = 0 if task.solved(metrics[0]) else None  # (a trivial task, e.g. no noise)
-    train_seconds, clipped, logged, step = 0.0, 0, 0, 0
     recent_losses: list[float] = []
-    while (steps_to_solve is None or not cell.early_stop) and step < cell.steps:
-        step += 1
+    while (out.steps_to_solve is None or not cell.early_stop) and out.step < cell.steps:
+        out.step += 1
         tick = time.perf_counter()
-        x, y = (_to_tensor(a, cell.device) for a in next(batches))
-        loss = task.loss(model(x), y)
-        optimizer.zero_grad(set_to_none=True)
+        x, y = (_to_tensor(a, cell.device) for a in next(s.batches))
+        loss = s.task.loss(s.model(x), y)
+        s.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        total_norm = float(torch.nn.utils.clip_grad_norm_(params, max_norm))
+        total_norm = float(torch.nn.utils.clip_grad_norm_(params, s.max_norm))
         loss_value = loss.item()
         if not (math.isfinite(loss_value) and math.isfinite(total_norm)):
-            status, message = "diverged", f"non-finite loss or gradient at step {step}"
+            out.status = "diverged"
+            out.message = f"non-finite loss or gradient at step {out.step}"
             break
-        optimizer.step()
-        train_seconds += time.perf_counter() - tick
+        s.optimizer.step()
+        out.train_seconds += time.perf_counter() - tick
         recent_losses.append(loss_value)
-        if tracking and step % cell.grad_every == 0:
-            logged += 1
-            clipped += total_norm > max_norm
-            grad_log.add(step, "global", total_norm)
-            grad_log.add(step, "clipped", float(total_norm > max_norm))
-            for group, norm in gradients.group_norms(model).items():
-                grad_log.add(step, group, norm)
-        if step in profile_steps:
-            checkpoint(step)
-        if step % cell.eval_every == 0 or step == cell.steps:
-            metrics.append(evaluate(step, recent_losses))
+        if tracking and out.step % cell.grad_every == 0:
+            out.logged += 1
+            out.clipped += total_norm > s.max_norm
+            grads.add_norm(out.step, "global", total_norm)
+            grads.add_norm(out.step, "clipped", float(total_norm > s.max_norm))
+            for group, norm in gradients.group_norms(s.model).items():
+                grads.add_norm(out.step, group, norm)
+        if out.step in profile_steps:
+            checkpoint(out.step)
+        if out.step % cell.eval_every == 0 or out.step == cell.steps:
+            evaluate(out.step, recent_losses)
             recent_losses = []
-            if task.solved(metrics[-1]) and steps_to_solve is None:
-                steps_to_solve = step
-    if status == "ok" and curve["step"][-1] != step:
-        metrics.append(evaluate(step, recent_losses))
-    if status == "ok" and step not in profiles:
-        checkpoint(step)
+    if out.status == "ok" and curve.last("step") != out.step:
+        evaluate(out.step, recent_losses)
+    if out.status == "ok" and out.step not in out.profiles:
+        checkpoint(out.step)
+    return out
 
+
+def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
+    """The cell's one record: its fields, the scores, timings and gradient summaries."""
+    task = s.task
     baseline = task.baseline(cell.seq_len)
-    final = metrics[-1] if status == "ok" else _evaluate(model, task, x_test, y_test)
+    final = out.metrics[-1] if out.status == "ok" else _evaluate(s.model, task, *s.held_out)
     if not math.isfinite(final):
         final = baseline  # a diverged model counts as knowing nothing, never as missing data
-    finite = [m for m in metrics if math.isfinite(m)]
-    end = max(profiles, default=step)
+    finite = [m for m in out.metrics if math.isfinite(m)]
+    end = max(out.profiles, default=out.step)
     no_profile = np.array([np.nan])
     decay_init, reach_init = gradients.profile_summary(
-        profiles.get(0, {}).get("through_time", no_profile))
+        out.profiles.get(0, {}).get("through_time", no_profile))
     decay_end, reach_end = gradients.profile_summary(
-        profiles.get(end, {}).get("through_time", no_profile))
+        out.profiles.get(end, {}).get("through_time", no_profile))
     floor = task.noise_floor(cell.seq_len)
-    summary = {
+    return {
         "cell_id": cell.id,
         **cell.to_dict(),
         "model_label": model_label(cell.model),
         "metric": task.metric_name,
+        "input_length": task.input_length(cell.seq_len),
         "final_metric": final,
         "best_metric": min(finite) if finite else baseline,
         "baseline": baseline,
         "noise_floor": math.nan if floor is None else floor,
         "normalised_error": final / baseline,
-        "solved": bool(status == "ok" and task.solved(final)),
-        "steps_to_solve": math.nan if steps_to_solve is None else steps_to_solve,
-        "steps_run": step,
-        "status": status,
-        "message": message,
-        "n_params": sum(p.numel() for p in params),
-        "wall_seconds": time.perf_counter() - wall_start,
-        "seconds_per_step": train_seconds / max(step, 1),
-        "clipped_fraction": clipped / logged if logged else math.nan,
+        "solved": bool(out.status == "ok" and task.solved(final)),
+        "steps_to_solve": math.nan if out.steps_to_solve is None else out.steps_to_solve,
+        "steps_run": out.step,
+        "status": out.status,
+        "message": out.message,
+        "n_params": sum(p.numel() for p in s.model.parameters()),
+        "seconds_per_step": out.train_seconds / max(out.step, 1),
+        "clipped_fraction": out.clipped / out.logged if out.logged else math.nan,
         "grad_decay_init": decay_init,
         "grad_reach_init": reach_init,
         "grad_decay_end": decay_end,
         "grad_reach_end": reach_end,
         "grad_end_step": end,
     }
-    curve_arrays = {"step": np.asarray(curve["step"], dtype=np.int32),
-                    "metric": np.asarray(curve["metric"], dtype=str),
-                    "value": np.asarray(curve["value"], dtype=np.float64)}
-    return CellResult(cell, summary, curve_arrays, grad_log.arrays())
+
+
+def train_cell(cell: Cell) -> CellResult:
+    """Train and evaluate one cell; deterministic for a given cell on a given device."""
+    torch.set_num_threads(1)  # one thread per worker: joblib runs one cell per core
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    wall_start = time.perf_counter()
+    session = _setup(cell)
+    curve, grads = ColumnLog(CURVE_COLUMNS), gradients.GradientLog()
+    outcome = _train(cell, session, curve, grads)
+    summary = _summary(cell, session, outcome)
+    summary["wall_seconds"] = time.perf_counter() - wall_start
+    return CellResult(cell, summary, curve.arrays(), grads.arrays())

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.readout import SequenceModel
 from models.registry import register
 from models.scratch import ScratchRecurrence
 
@@ -38,7 +37,7 @@ class ScratchGRU(ScratchRecurrence):
         return (n + z * (h - n),)
 
 
-@register("gru_scratch", label="scratch GRU",
+@register("gru_scratch", label="scratch GRU", family="gru", twin="gru",
           description="GRU written from the gate equations (parity-tested against nn.GRU)")
-def build(input_dim: int, hidden_size: int, output_dim: int) -> nn.Module:
-    return SequenceModel(ScratchGRU(input_dim, hidden_size), hidden_size, output_dim)
+def build(input_dim: int, hidden_size: int) -> nn.Module:
+    return ScratchGRU(input_dim, hidden_size)

@@ -15,8 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.options import lstm_options
-from models.readout import SequenceModel
+from models.lstm import LSTM_OPTIONS, init_forget_bias
 from models.registry import register
 from models.scratch import ScratchRecurrence
 
@@ -37,10 +36,8 @@ class ScratchLSTM(ScratchRecurrence):
         return h, c
 
 
-@register("lstm_scratch", label="scratch LSTM",
+@register("lstm_scratch", label="scratch LSTM", family="lstm", twin="lstm", options=LSTM_OPTIONS,
           description="LSTM written from the gate equations (parity-tested against nn.LSTM); "
                       "options: forget_bias")
-def build(input_dim: int, hidden_size: int, output_dim: int, *,
-          forget_bias: float | None = None) -> nn.Module:
-    core = lstm_options(ScratchLSTM(input_dim, hidden_size), forget_bias)
-    return SequenceModel(core, hidden_size, output_dim)
+def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None) -> nn.Module:
+    return init_forget_bias(ScratchLSTM(input_dim, hidden_size), forget_bias)

@@ -1,24 +1,57 @@
 """Model variants as options, not copies: ``key:name=value:name=value`` specs (colons, so a
-comma-separated list of models stays unambiguous) and the initialisations
-the literature names for long-term dependency.
+comma-separated list of models stays unambiguous).
 
-- ``forget_bias`` (lstm, lstm_scratch): the forget gate's bias starts at this value instead of
-  U(-1/sqrt(H), 1/sqrt(H)) (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1), so the cell
-  starts out holding its state. Set on ``bias_ih``'s forget slice, with ``bias_hh``'s zeroed,
-  so the sum the gate sees is exactly the value.
-- ``init=identity`` (rnn): recurrent weights start at the identity and biases at zero, the IRNN
-  of Le et al. (2015) when combined with ``nonlinearity=relu``; input weights keep the default.
+Every option is declared at registration as an ``Option`` with its type and range, so a value
+is converted and checked the same way everywhere: ``"False"`` is a bool, ``"4"`` an int, and
+``nan`` is no forget bias.
 """
 
 from __future__ import annotations
 
-import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import torch
-from torch import nn
+from core.errors import UsageError
 
-from benchmark.errors import UsageError
+_BOOLS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One keyword option of a model builder: its type (float, int, bool or str) and range."""
+
+    name: str
+    type: type
+    help: str
+    choices: tuple[str, ...] = ()  # for str options: the allowed values
+    check: Callable[[Any], bool] | None = None  # for numbers: the allowed range ...
+    rule: str = ""  # ... in words
+
+    def parse(self, text: str) -> Any:
+        """Convert the text of a spec to this option's type, or a one-line UsageError."""
+        def bad(what: str) -> UsageError:
+            return UsageError(f"model option {self.name}={text!r} is invalid; {what}")
+
+        if self.type is bool:
+            if text.lower() not in _BOOLS:
+                raise bad("it must be true or false")
+            return _BOOLS[text.lower()]
+        if self.type is str:
+            if self.choices and text not in self.choices:
+                raise bad(f"known: {', '.join(self.choices)}")
+            return text
+        try:
+            value = self.type(text)
+        except ValueError:
+            raise bad(f"it must be {'an integer' if self.type is int else 'a number'}") \
+                from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise bad("it must be a finite number")
+        if self.check is not None and not self.check(value):
+            raise bad(f"it must be {self.rule}")
+        return value
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
@@ -33,41 +66,22 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
     return key.strip(), options
 
 
-def typed_options(key: str, builder, options: dict[str, str]) -> dict[str, Any]:
-    """Check option names against the builder's keyword-only arguments and convert each value
-    to the type of the argument's annotation (float or str)."""
-    params = {name: p for name, p in inspect.signature(builder).parameters.items()
-              if p.kind is inspect.Parameter.KEYWORD_ONLY}
+def typed_options(key: str, declared: tuple[Option, ...], options: dict[str, str]
+                  ) -> dict[str, Any]:
+    """Check option names against the declared ones and convert each value to its type."""
+    by_name = {option.name: option for option in declared}
     typed: dict[str, Any] = {}
     for name, text in options.items():
-        if name not in params:
+        if name not in by_name:
             raise UsageError(f"model {key!r} has no option {name!r}; known: "
-                             f"{', '.join(params) or '(none)'}")
-        if "float" in str(params[name].annotation):
-            try:
-                typed[name] = float(text)
-            except ValueError:
-                raise UsageError(f"model option {name}={text!r} must be a number") from None
-        else:
-            typed[name] = text
+                             f"{', '.join(by_name) or '(none)'}")
+        typed[name] = by_name[name].parse(text)
     return typed
 
 
 def canonical_spec(key: str, options: dict[str, Any]) -> str:
     """One spelling per variant, so the same variant always gets the same cell id and row."""
-    return "".join([key] + [f":{k}={options[k]}" for k in sorted(options)])
+    def text(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
 
-
-def lstm_options(core: nn.Module, forget_bias: float | None) -> nn.Module:
-    if forget_bias is not None:
-        hidden = core.hidden_size
-        with torch.no_grad():
-            core.bias_ih_l0[hidden:2 * hidden].fill_(forget_bias)  # gate order i, f, g, o
-            core.bias_hh_l0[hidden:2 * hidden].zero_()
-    return core
-
-
-def choose(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise UsageError(f"model option {name}={value!r} is invalid; known: {', '.join(allowed)}")
-    return value
+    return "".join([key] + [f":{k}={text(options[k])}" for k in sorted(options)])

@@ -11,13 +11,13 @@ from torch import nn
 
 
 class SequenceModel(nn.Module):
-    def __init__(self, core: nn.Module, hidden_size: int, output_dim: int):
+    def __init__(self, core: nn.Module, hidden_size: int, output_dim: int,
+                 readout_steps: int | None = None):
         super().__init__()
         self.core = core  # (B, T, D) -> ((B, T, H), state), batch first
         self.readout = nn.Linear(hidden_size, output_dim)
         # None: one answer at the last step; k: an answer at each of the last k steps
-        # (set from the task's readout_steps by build_model)
-        self.readout_steps: int | None = None
+        self.readout_steps = readout_steps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden, _ = self.core(x)  # (B, T, H)

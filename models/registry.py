@@ -1,40 +1,59 @@
-"""The model registry: ``register`` a builder under a key, ``build_model(spec, ...)`` calls it.
+"""The model registry: ``register`` a core builder under a key, ``build_model(spec, ...)``
+builds the core and wraps it in the shared readout.
 
-A spec is a key with optional variant options, ``"lstm:forget_bias=1.0"`` or
-``"rnn:init=identity:nonlinearity=relu"``; each option is a
-keyword-only argument of the builder (see models/options.py).
+A builder is ``build(input_dim, hidden_size, **options) -> core``, the core having nn.LSTM's
+call signature (batch first). A spec is a key with optional variant options,
+``"lstm:forget_bias=1.0"`` or ``"rnn:init=identity:nonlinearity=relu"``; each option is declared
+at registration (models/options.py). Traits the harness reads are registry metadata:
+``family`` (models of one family share a colour) and ``twin`` (the library model a from-scratch
+model reproduces exactly, weights and all).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from torch import nn
 
-from benchmark.registry import Registry
+from core.registry import Registry
+from models.options import Option, canonical_spec, parse_spec, typed_options
+from models.readout import SequenceModel
 
 MODELS = Registry("model")
-register = MODELS.register
+
+
+def register(key: str, *, label: str, description: str, family: str,
+             twin: str | None = None, options: tuple[Option, ...] = ()
+             ) -> Callable[[Any], Any]:
+    return MODELS.register(key, label=label, description=description, family=family,
+                           twin=twin, options=tuple(options))
 
 
 def resolve(spec: str) -> tuple[str, dict]:
     """The registered key and typed options of a model spec (UsageError if either is bad)."""
-    from models.options import parse_spec, typed_options
-
     key, options = parse_spec(spec)
-    return key, typed_options(key, MODELS.get(key), options)
+    return key, typed_options(key, MODELS.entry(key).traits["options"], options)
 
 
 def model_label(spec: str) -> str:
     key, options = resolve(spec)
     label = MODELS.entry(key).label
-    return label + (f" ({', '.join(f'{k}={v}' for k, v in options.items())})" if options else "")
+    shown = {k: str(v).lower() if isinstance(v, bool) else v for k, v in options.items()}
+    return label + (f" ({', '.join(f'{k}={v}' for k, v in shown.items())})" if options else "")
+
+
+def model_traits(spec: str) -> dict[str, Any]:
+    """The registry's metadata of the model a spec names: family, twin (or None)."""
+    key, _ = parse_spec(spec)
+    traits = MODELS.entry(key).traits
+    return {"family": traits["family"], "twin": traits["twin"]}
 
 
 def check_spec(spec: str) -> str:
     """Validate a spec by building a tiny model; returns its canonical spelling."""
-    from models.options import canonical_spec
-
     key, options = resolve(spec)
-    MODELS.get(key)(1, 2, 1, **options)
+    MODELS.get(key)(1, 2, **options)
     return canonical_spec(key, options)
 
 
@@ -43,6 +62,5 @@ def build_model(spec: str, input_dim: int, hidden_size: int, output_dim: int,
     """Build the model a spec names: a recurrent core plus the shared readout, answering at
     the last step (``readout_steps`` None) or at each of the last k steps."""
     key, options = resolve(spec)
-    model = MODELS.get(key)(input_dim, hidden_size, output_dim, **options)
-    model.readout_steps = readout_steps
-    return model
+    core = MODELS.get(key)(input_dim, hidden_size, **options)
+    return SequenceModel(core, hidden_size, output_dim, readout_steps)

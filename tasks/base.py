@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from benchmark.errors import UsageError
+from core.errors import UsageError
 
 
 @dataclasses.dataclass(frozen=True)

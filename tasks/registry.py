@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from benchmark.errors import UsageError
-from benchmark.registry import Registry
+from core.errors import UsageError
+from core.registry import Registry
 
 TASKS = Registry("task")
 register = TASKS.register

@@ -1,7 +1,6 @@
 """The sweep survives faults: killed runs, crashing cells, corrupt files, concurrent runs."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,10 +10,9 @@ import pandas as pd
 import pytest
 
 from benchmark import cli
-from benchmark.config import load_grid
+from benchmark.presets import load_grid
 from benchmark.runner import run_grid
 from benchmark.store import RunStore
-from models import SequenceModel, register
 from tests.conftest import ROOT, run_cli
 
 TIMING = ["wall_seconds", "seconds_per_step"]
@@ -51,8 +49,7 @@ def test_sigkill_loses_no_finished_cell_and_the_rerun_matches(smoke_run, tmp_pat
     _same_numbers(out, smoke_run)
 
 
-@register("test_broken", label="broken", description="test only: raises in forward")
-def _build_broken(input_dim, hidden_size, output_dim):
+def _build_broken(input_dim, hidden_size):
     """A plugged-in model with a bug: its forward raises (as an out-of-memory would)."""
     from torch import nn
 
@@ -64,11 +61,12 @@ def _build_broken(input_dim, hidden_size, output_dim):
         def forward(self, x):
             raise RuntimeError("simulated out of memory")
 
-    return SequenceModel(Core(), hidden_size, output_dim)
+    return Core()
 
 
-def test_a_crashing_cell_is_recorded_and_retried_alone(tmp_path, capsys):
+def test_a_crashing_cell_is_recorded_and_retried_alone(tmp_path, capsys, temporary_model):
     # n_jobs 1 runs in this process, where the test-only model is registered.
+    temporary_model("test_broken", _build_broken)
     overrides = {"tasks": ["adding"], "models": ["rnn", "test_broken"], "lengths": [5]}
     grid = load_grid("smoke", overrides)
     outcome = run_grid(grid, tmp_path / "run", n_jobs=1, progress=False)
@@ -86,9 +84,8 @@ def test_a_crashing_cell_is_recorded_and_retried_alone(tmp_path, capsys):
     assert "1 of 2 cells failed" in capsys.readouterr().err
 
 
-def test_a_corrupt_cell_file_is_reported_and_recomputed(smoke_run, tmp_path, capsys):
-    out = tmp_path / "smoke"
-    shutil.copytree(smoke_run, out)
+def test_a_corrupt_cell_file_is_reported_and_recomputed(smoke_copy, smoke_run, capsys):
+    out = smoke_copy
     victim = sorted((out / "cells").glob("*.npz"))[5]
     victim.write_bytes(victim.read_bytes()[:100])  # truncated
     outcome = run_grid(load_grid("smoke"), out, n_jobs=1, progress=False)
@@ -107,9 +104,8 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     assert not (out / "run.json").exists()
 
 
-def test_a_folder_holding_another_grid_is_refused(smoke_run, tmp_path):
-    out = tmp_path / "smoke"
-    shutil.copytree(smoke_run, out)
+def test_a_folder_holding_another_grid_is_refused(smoke_copy):
+    out = smoke_copy
     before = sorted(p.name for p in out.rglob("*"))
     result = run_cli("run", "--preset", "smoke", "--out", str(out), "--seeds", "2")
     assert result.returncode == 2

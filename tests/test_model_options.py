@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from benchmark.errors import UsageError
-from models import build_model, check_spec, model_label
+from core.errors import UsageError
+from models import Option, build_model, check_spec, model_label, model_traits
 
 
 def test_forget_bias_sets_the_forget_gate_only():
@@ -39,10 +39,38 @@ def test_specs_are_canonical_and_labelled():
 @pytest.mark.parametrize("spec, message", [
     ("rnn:init=orthogonal", "init='orthogonal' is invalid; known: default, identity"),
     ("gru:forget_bias=1.0", "model 'gru' has no option 'forget_bias'; known: (none)"),
-    ("lstm:forget_bias=big", "forget_bias='big' must be a number"),
+    ("lstm:forget_bias=big", "forget_bias='big' is invalid; it must be a number"),
+    ("lstm:forget_bias=nan", "forget_bias='nan' is invalid; it must be a finite number"),
+    ("lstm:forget_bias=inf", "forget_bias='inf' is invalid; it must be a finite number"),
+    ("lstm:forget_bias=1e9", "forget_bias='1e9' is invalid; it must be a number in"),
     ("rnn:init", "must look like name=value"),
     ("transformer", "unknown model 'transformer'"),
 ])
 def test_bad_specs(spec, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_spec(spec)
+
+
+def test_options_arrive_in_their_declared_types(temporary_model):
+    seen = {}
+
+    def build(input_dim, hidden_size, *, order: int = 1, gated: bool = True):
+        seen.update(order=order, gated=gated)
+        return torch.nn.RNN(input_dim, hidden_size, batch_first=True)
+
+    temporary_model("typed", build, options=(
+        Option("order", int, "an integer", check=lambda v: v >= 1, rule="an integer >= 1"),
+        Option("gated", bool, "a switch")))
+    assert check_spec("typed:order=4:gated=False") == "typed:gated=false:order=4"
+    assert seen == {"order": 4, "gated": False}  # an int, and "False" is false
+    for spec, message in (("typed:order=2.5", "must be an integer"),
+                          ("typed:order=0", "an integer >= 1"),
+                          ("typed:gated=maybe", "must be true or false")):
+        with pytest.raises(UsageError, match=message):
+            check_spec(spec)
+
+
+def test_traits_are_registry_metadata():
+    assert model_traits("lstm_scratch:forget_bias=1.0") == {"family": "lstm", "twin": "lstm"}
+    assert model_traits("gru_scratch") == {"family": "gru", "twin": "gru"}
+    assert model_traits("rnn:init=identity:nonlinearity=relu") == {"family": "rnn", "twin": None}

@@ -1,7 +1,7 @@
 import pytest
 
-from benchmark.errors import UsageError
-from benchmark.registry import Registry
+from core.errors import UsageError
+from core.registry import Registry
 from models import MODELS
 from tasks import TASKS
 

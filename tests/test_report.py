@@ -1,8 +1,8 @@
 """The report from stored results: its files, its determinism, and compare."""
 
 import hashlib
-import shutil
 
+import numpy as np
 import pandas as pd
 
 from benchmark.report import write_report
@@ -18,9 +18,8 @@ def _digests(folder):
                                                                                 ".png")}
 
 
-def test_report_writes_tables_figures_and_markdown(smoke_run, tmp_path):
-    run = tmp_path / "smoke"
-    shutil.copytree(smoke_run, run)
+def test_report_writes_tables_figures_and_markdown(smoke_copy):
+    run = smoke_copy
     result = run_cli("report", str(run))
     assert result.returncode == 0, result.stderr
     for name in ("stats.csv", "comparisons.csv", "horizons.csv", "report.md"):
@@ -35,22 +34,29 @@ def test_report_writes_tables_figures_and_markdown(smoke_run, tmp_path):
     assert len(stats) == 4 * 4 * 2  # tasks x models x lengths
 
 
-def test_report_is_byte_identical_when_regenerated(smoke_run, tmp_path):
-    run = tmp_path / "smoke"
-    shutil.copytree(smoke_run, run)
+def test_report_is_byte_identical_when_regenerated(smoke_copy):
+    run = smoke_copy
     write_report(run)
     first = _digests(run)
     write_report(run)
     assert _digests(run) == first
 
 
-def test_compare_two_runs(smoke_run, tmp_path):
+def test_compare_two_runs(smoke_run, smoke_copy, tmp_path):
+    # run b: the smoke run with every GRU error raised by 0.5, so a is better by exactly that
+    summary = pd.read_csv(smoke_copy / "summary.csv")
+    summary.loc[summary["model"] == "gru", "final_metric"] += 0.5
+    summary.to_csv(smoke_copy / "summary.csv", index=False)
     out = tmp_path / "comparison.csv"
-    result = run_cli("compare", str(smoke_run), str(smoke_run), "--out", str(out))
+    result = run_cli("compare", str(smoke_run), str(smoke_copy), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "mean_diff" in result.stdout
     table = pd.read_csv(out)
-    assert len(table) == 32 and (table["mean_diff"] == 0).all()  # a run against itself
+    assert len(table) == 32
+    gru = table[table["model"] == "gru"]
+    assert np.allclose(gru["mean_diff"], -0.5) and (gru["better"] == "a").all()
+    others = table[table["model"] != "gru"]
+    assert (others["mean_diff"] == 0).all() and others["better"].isna().all()
 
 
 def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):

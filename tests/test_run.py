@@ -1,12 +1,11 @@
 """The grid end to end through the CLI: files on disk, resume, n_jobs invariance, bad input."""
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
 
-from benchmark.config import load_grid
+from benchmark.presets import load_grid
 from benchmark.runner import run_grid
 from benchmark.store import RunStore
 from tests.conftest import run_cli
@@ -32,9 +31,8 @@ def test_smoke_run_writes_the_results_layout(smoke_run):
     assert {"through_time_h", "through_time_c"} <= set(scratch["kind"])
 
 
-def test_resume_recomputes_only_the_missing_cell(smoke_run, tmp_path):
-    out = tmp_path / "smoke"
-    shutil.copytree(smoke_run, out)
+def test_resume_recomputes_only_the_missing_cell(smoke_copy, smoke_run):
+    out = smoke_copy
     before = pd.read_csv(out / "summary.csv")
     victim = sorted((out / "cells").glob("*.npz"))[3]
     victim.unlink()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.errors import UsageError
+from core.errors import UsageError
 from tasks import TASKS, get_task
 
 ALL = sorted(TASKS.keys())

@@ -10,7 +10,6 @@ from torch import nn
 
 from benchmark.config import Cell
 from benchmark.train import train_cell
-from models import SequenceModel, register
 
 TINY = dict(seq_len=6, seed=0, hidden_size=8, batch_size=16, steps=20, eval_every=5,
             test_size=64, grad_every=2, probe_size=8)
@@ -67,12 +66,8 @@ class _Exploding(nn.Module):
         return out * torch.exp(self.inner.weight_hh_l0.abs().sum() * 1e4), state
 
 
-@register("test_exploding", label="exploding", description="test only")
-def _build_exploding(input_dim, hidden_size, output_dim):
-    return SequenceModel(_Exploding(input_dim, hidden_size), hidden_size, output_dim)
-
-
-def test_divergence_is_recorded_not_raised():
+def test_divergence_is_recorded_not_raised(temporary_model):
+    temporary_model("test_exploding", _Exploding)
     cell = Cell(task="adding", model="test_exploding", **TINY)
     s = train_cell(cell).summary
     assert s["status"] == "diverged" and "non-finite" in s["message"]

@@ -1,16 +1,19 @@
 """A small name -> entry registry shared by tasks and models (one pattern for both).
 
 Entries register under a short key; a duplicate key is refused and an unknown key is answered
-with the list of known ones, so a typo on the command line gets a useful one-line error.
+with the list of known ones, so a typo on the command line gets a useful one-line error. Each
+entry carries a human label, a one-line description and free-form ``traits`` (metadata the
+harness reads instead of guessing from the key, e.g. a model's family).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
-from benchmark.errors import UsageError
+from core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Entry:
     obj: Any
     label: str
     description: str
+    traits: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class Registry:
@@ -28,14 +32,22 @@ class Registry:
         self.kind = kind
         self._entries: dict[str, Entry] = {}
 
-    def register(self, key: str, *, label: str, description: str) -> Callable[[Any], Any]:
+    def register(self, key: str, *, label: str, description: str,
+                 **traits: Any) -> Callable[[Any], Any]:
         def decorator(obj: Any) -> Any:
-            if key in self._entries:
-                raise ValueError(f"{self.kind} {key!r} is already registered")
-            self._entries[key] = Entry(key, obj, label, description)
+            self.add(Entry(key, obj, label, description, MappingProxyType(dict(traits))))
             return obj
 
         return decorator
+
+    def add(self, entry: Entry) -> None:
+        if entry.key in self._entries:
+            raise ValueError(f"{self.kind} {entry.key!r} is already registered")
+        self._entries[entry.key] = entry
+
+    def remove(self, key: str) -> None:
+        """Forget an entry (tests register throw-away entries and must leave no trace)."""
+        self._entries.pop(key, None)
 
     def entry(self, key: str) -> Entry:
         try:
@@ -55,4 +67,4 @@ class Registry:
         return key in self._entries
 
     def __iter__(self) -> Iterator[Entry]:
-        return iter(self._entries.values())
+        return iter(list(self._entries.values()))

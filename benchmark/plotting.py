@@ -1,0 +1,89 @@
+"""The shared look of every figure: theme, one colour per model, log length axes, panels,
+one legend below the panels, and byte-identical PNGs (seaborn on the headless Agg backend).
+
+Sequence lengths grow geometrically, so length axes are logarithmic; a from-scratch twin of a
+library model is drawn dashed and on top, so both stay visible where they coincide.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: no display on the machines that run this
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
+
+from models import model_traits  # noqa: E402
+
+DPI = 200  # print resolution at the figure sizes used
+PNG_METADATA = {"Software": None}  # no version stamp: same tables -> byte-identical files
+
+
+def setup() -> None:
+    sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
+
+
+def palette(models: list[str]) -> dict[str, tuple]:
+    colours = sns.color_palette("colorblind", n_colors=max(len(models), 4))
+    return dict(zip(models, colours, strict=False))
+
+
+def save(fig, path) -> None:
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
+    plt.close(fig)
+
+
+def log_length_axis(ax, lengths) -> None:
+    ax.set_xscale("log")
+    ax.set_xticks(sorted(set(lengths)))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, sharey=False):
+    fig, axes = plt.subplots(rows, n, figsize=(width * n, height * rows), squeeze=False,
+                             sharey=sharey)
+    return fig, axes
+
+
+def legend_below(fig, labels: dict[str, str]) -> None:
+    """One legend for the whole figure, below the panels: the union of every panel's entries
+    (a reference line drawn in one panel only still gets its entry)."""
+    named: dict[str, object] = {}
+    for ax in fig.axes:
+        handles, keys = ax.get_legend_handles_labels()
+        for handle, key in zip(handles, keys, strict=True):
+            named.setdefault(labels.get(key, key), handle)
+        if ax.get_legend():
+            ax.get_legend().remove()
+    fig.tight_layout()
+    # below the panels, outside the axes: savefig's tight bounding box takes it in, however
+    # many rows the entries need
+    fig.legend(list(named.values()), list(named), loc="upper center", ncol=min(len(named), 4),
+               frameon=False, bbox_to_anchor=(0.5, 0.0))
+
+
+def is_scratch(model: str) -> bool:
+    """From-scratch twins of a library model are drawn dashed and last: they coincide with
+    their twin when both train identically, and must stay visible on top of it."""
+    return model_traits(model)["twin"] is not None
+
+
+def model_styles(models) -> dict:
+    order = [m for m in models if not is_scratch(m)] + [m for m in models if is_scratch(m)]
+    return {"hue_order": order, "style": "model", "style_order": order,
+            "dashes": {m: (4, 2) if is_scratch(m) else "" for m in models}}
+
+
+def log_y(ax) -> None:
+    """Log y-axis labelled at 1, 2, 5 x powers of ten in plain numbers."""
+    plain_log(ax.yaxis, ax.set_yscale)
+
+
+def plain_log(axis, set_scale) -> None:
+    set_scale("log")
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FormatStrFormatter("%g"))
+    axis.set_minor_formatter(NullFormatter())

@@ -1,0 +1,71 @@
+"""The derived tables the report's figures draw: where to look (focus lengths), through-time
+profiles at the report's checkpoints, and learning curves held after an early stop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from benchmark.schema import KEYS
+from benchmark.train import PROFILE_FRACTIONS
+
+# (name in the report, where): "init", "end", or a fraction of the step budget at which
+# train_cell records a profile
+THROUGH_TIME_CHECKPOINTS = (("initialisation", "init"),
+                            (f"{PROFILE_FRACTIONS[0]:.0%} of the budget".replace("%", " %"),
+                             PROFILE_FRACTIONS[0]),
+                            ("end of training", "end"))
+
+
+def focus_lengths(agg: pd.DataFrame) -> dict[str, int]:
+    """Per task, the length where the models part ways: the shortest length at which some model
+    solves (>= half the seeds) and some does not; else the shortest that nobody solves; else the
+    longest. Learning curves and gradient profiles are drawn there."""
+    chosen = {}
+    for task, rows in agg.groupby("task", sort=False, observed=True):
+        solved = rows.assign(ok=rows["success_rate"] >= 0.5).groupby("seq_len")["ok"]
+        split = [length for length, ok in solved if ok.any() and not ok.all()]
+        none = [length for length, ok in solved if not ok.any()]
+        chosen[task] = int(min(split) if split else min(none) if none else rows["seq_len"].max())
+    return chosen
+
+
+def through_time_profiles(grads: pd.DataFrame, summary: pd.DataFrame,
+                          focus: dict[str, int]) -> pd.DataFrame:
+    """Relative ||dL/dx_t|| against distance from the output at the report's checkpoints."""
+    frames = []
+    info = summary.set_index(KEYS)[["steps", "grad_end_step"]]
+    for task, length in focus.items():
+        rows = grads[(grads["task"] == task) & (grads["seq_len"] == length)]
+        for (model, seed), cell in rows.groupby(["model", "seed"], observed=True):
+            steps, end = info.loc[(task, model, length, seed)]
+            for name, where in THROUGH_TIME_CHECKPOINTS:
+                step = 0 if where == "init" else end if where == "end" else round(where * steps)
+                profile = cell[cell["step"] == step].sort_values("t")
+                if profile.empty or (where not in ("init", "end") and step >= end):
+                    continue  # an early-stopped cell has no mid-budget checkpoint
+                last = profile["value"].iloc[-1]
+                output_step = profile["t"].iloc[-1]  # the input may be longer than seq_len
+                frames.append(pd.DataFrame({
+                    "task": task, "model": model, "seed": seed, "checkpoint": name,
+                    "distance": output_step - profile["t"].to_numpy(),
+                    "relative": profile["value"].to_numpy() / last if last > 0 else np.nan}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def held_after_stop(curves: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Learning curves with every early-stopped cell held at its last value up to the step
+    budget, so a median over seeds is not taken over a shrinking set of seeds."""
+    budget = summary.set_index(KEYS)["steps"]
+    frames = []
+    for keys, cell in curves.groupby(KEYS + ["metric"],
+                                     observed=True, sort=False):
+        steps = budget.get(keys[:4])
+        last = cell.sort_values("step").iloc[-1]
+        frames.append(cell)
+        if steps is not None and last["step"] < steps:
+            every = int(cell["step"].diff().dropna().min()) if len(cell) > 1 else steps
+            filler = np.arange(last["step"] + every, steps + 1, every)
+            frames.append(pd.DataFrame({**{k: last[k] for k in cell.columns},
+                                        "step": filler}))
+    return pd.concat(frames, ignore_index=True)

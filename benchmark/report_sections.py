@@ -1,0 +1,221 @@
+"""The sections of report.md, one function each, all reading one ``ReportContext``.
+
+Each section returns its lines; ``SECTIONS`` is their order. Nothing here computes a
+statistic: the tables come in the context, computed once by ``write_report``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark import stats
+from benchmark.gradients import REACH_FRACTION
+from benchmark.markdown import fmt, power_of_ten, table
+from benchmark.report_data import THROUGH_TIME_CHECKPOINTS
+from benchmark.report_tables import (
+    SIGNIFICANCE,
+    differences_in_words,
+    error_table,
+    grid_lines,
+    horizon_cell,
+    winners_table,
+)
+from tasks import TASKS
+
+
+@dataclasses.dataclass
+class ReportContext:
+    """Everything a section may show: the run's record and its aggregated tables."""
+
+    root: Path
+    run: dict
+    grid: dict
+    summary: pd.DataFrame
+    agg: pd.DataFrame
+    comparisons: pd.DataFrame
+    horizons: pd.DataFrame
+    focus: dict[str, int]
+    models: list[str]
+    labels: dict[str, str]
+    has_through: bool
+    tuning: pd.DataFrame | None
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(dict.fromkeys(self.agg["task"]))
+
+
+def tuning_section(ctx: ReportContext) -> list[str]:
+    if ctx.tuning is None:
+        return []
+    tuning, summary, models, labels = ctx.tuning, ctx.summary, ctx.models, ctx.labels
+    chosen = tuning[tuning["chosen"]]
+    lines = ["## Learning rate per model", "",
+             "Each (task, model, length) trained every rate of the grid on its own tuning seeds "
+             "and was scored on a validation set independent of the test set; the evaluation "
+             "seeds then ran at the chosen rate. Ties go to the rate that solved in fewer steps. "
+             "Full table: `lr_selection.csv`.", "",
+             "![learning rate](figures/learning_rate.png)", "",
+             "Read off: validation error against learning rate at the length where the models "
+             "part ways; the chosen rate is the lowest point of each line.", ""]
+    lengths = sorted(chosen["seq_len"].unique())
+    body = []
+    for task in dict.fromkeys(chosen["task"]):
+        for model in models:
+            rows = chosen[(chosen["task"] == task) & (chosen["model"] == model)]
+            if len(rows):
+                by_length = dict(zip(rows["seq_len"], rows["lr"], strict=True))
+                body.append([task, labels[model]] + [f"{by_length.get(n, math.nan):g}"
+                                                     for n in lengths])
+    lines += [table(["task", "model"] + [f"T = {n}" for n in lengths], body), ""]
+    tune_cost, eval_cost = tuning["cpu_seconds"].sum(), summary["wall_seconds"].sum()
+    lines += [f"Cost: tuning took {tune_cost / 3600:.2f} CPU-hours, evaluation "
+              f"{eval_cost / 3600:.2f} ({tune_cost / max(eval_cost, 1e-9):.1f}x); every model "
+              "had the same step budget per cell.", ""]
+    return lines
+
+
+def header_section(ctx: ReportContext) -> list[str]:
+    env, summary = ctx.run.get("environment", {}), ctx.summary
+    lines = [f"# longdep report: {ctx.root.name}", ""]
+    lines += [f"Run started {ctx.run.get('started', '?')}, finished "
+              f"{ctx.run.get('finished', '?')}; code at commit "
+              f"`{env.get('git_commit', 'unknown')}`. "
+              f"{len(summary)} cells ({int((summary['status'] == 'error').sum())} crashed, "
+              f"{int((summary['status'] == 'diverged').sum())} diverged).", ""]
+    if ctx.grid.get("description"):
+        lines += [f"Preset: {ctx.grid['description']}", ""]
+    return lines + ["## Grid", ""] + grid_lines(ctx.grid) + [""]
+
+
+def horizon_section(ctx: ReportContext) -> list[str]:
+    lines = ["## Memory horizon", "",
+             "The longest length solved by at least half the seeds (\"≥\" where that is the "
+             "longest length run, so the true horizon may lie beyond), and, where a transition "
+             "was observed, the length at which a logistic fit of success on log length "
+             "crosses 50 % with its 95 % bootstrap interval over seeds.", ""]
+    body = []
+    for model in ctx.models:
+        row = [ctx.labels[model]]
+        for task in ctx.tasks:
+            match = ctx.horizons[(ctx.horizons["task"] == task)
+                                 & (ctx.horizons["model"] == model)]
+            row.append(horizon_cell(match.iloc[0]) if len(match) else "–")
+        body.append(row)
+    lines += [table(["model"] + ctx.tasks, body), ""]
+    rules = [f"{task}: {TASKS.get(task).success_rule}" for task in ctx.tasks]
+    return lines + ["Success rules: " + "; ".join(rules) + ".", ""]
+
+
+def winners_section(ctx: ReportContext) -> list[str]:
+    return ["## Which model wins", "",
+            "Per task and length, the model with the lowest mean error, its 95 % interval, the "
+            "runner-up, and the q-value of their paired comparison (bold: q < "
+            f"{SIGNIFICANCE}). Where models solve the task, training stopped at the first "
+            "evaluation under the success threshold, so their errors sit just below it and "
+            "their order says little: compare success rates there.", "",
+            winners_table(ctx.agg, ctx.comparisons, ctx.labels), ""]
+
+
+def error_section(ctx: ReportContext) -> list[str]:
+    lines = ["## Error against length", "",
+             "![error versus length](figures/error_vs_length.png)", "",
+             "Read off: where each line leaves the floor and climbs to the dashed memoryless "
+             "baseline is where that model stops carrying the information across T steps "
+             "(mean over seeds, 95 % bootstrap band).", ""]
+    for task in ctx.tasks:
+        metric = ctx.agg[ctx.agg["task"] == task]["metric"].iloc[0]
+        lines += [f"**{task}** — mean {metric} [95 % CI], seeds solved:", "",
+                  error_table(ctx.agg, task, ctx.models, ctx.labels), ""]
+    return lines
+
+
+def figures_section(ctx: ReportContext) -> list[str]:
+    focus = ", ".join(f"{t}: T = {n}" for t, n in ctx.focus.items())
+    return ["## Success rate", "", "![success rate](figures/success_rate.png)", "",
+            "Read off: the share of seeds that met the task's success rule at each length; "
+            "the boundary between light and dark cells is each model's horizon.", "",
+            "## Memory horizon per model", "", "![memory horizon](figures/memory_horizon.png)",
+            "", "Read off: squares are the longest solved length (hollow: none solved); dots "
+            "with bars are the logistic 50 % length and its 95 % interval.", "",
+            "## Learning curves", "", "![learning curves](figures/learning_curves.png)", "",
+            "Read off: test error during training at the length where the models part ways "
+            f"({focus}); median over seeds, "
+            "band from the best to the worst seed; a cell that stopped early (solved) is held "
+            "at its last value.", ""]
+
+
+def gradient_section(ctx: ReportContext) -> list[str]:
+    (init, _), (middle, _), (end, _) = THROUGH_TIME_CHECKPOINTS
+    lines = ["## Gradients: the mechanism", ""]
+    if ctx.has_through:
+        lines += ["![gradient through time](figures/gradient_through_time.png)", "",
+                  "Read off: how much of the learning signal at the output step reaches an input "
+                  "d steps earlier (‖∂L/∂x_t‖ relative to the last step, log scale) at "
+                  f"{init}, after {middle} and at the {end}; median "
+                  "over seeds, band from the smallest to the largest seed. For copy_memory the "
+                  "loss has a term at every output step, so the profile is relative to the last "
+                  "step's total gradient, not the gradient of one answer.", ""]
+    lines += ["![gradient reach](figures/gradient_reach.png)", "",
+              "Read off: the gradient reach after training (the farthest distance at which the "
+              f"signal is still ≥ {power_of_ten(REACH_FRACTION)} of its value at the last step; "
+              "dashed: the whole sequence) above the success rate, so mechanism and outcome "
+              "line up by length.",
+              "", "![gradient norm](figures/gradient_norm.png)", "",
+              "Read off: the global gradient norm before clipping during training (median over "
+              "seeds, band min–max); above the dashed line the update was clipped.", ""]
+    by_model = ctx.agg.groupby(["task", "model"], observed=True)
+    reach = by_model["grad_reach_end"].mean()
+    decay = by_model[["grad_decay_init", "grad_decay_end"]].mean()
+    body = [[task, ctx.labels[model], fmt(decay.loc[(task, model), "grad_decay_init"]),
+             fmt(decay.loc[(task, model), "grad_decay_end"]), fmt(reach.loc[(task, model)])]
+            for task in ctx.tasks for model in ctx.models if (task, model) in reach.index]
+    return lines + ["Mean over lengths and seeds of the through-time summaries (decay: slope of "
+                    "log10 ‖∂L/∂x_t‖ per step of distance; negative vanishes):", "",
+                    table(["task", "model", "decay at init (log10/step)",
+                           "decay at end (log10/step)", "reach at end (steps)"], body), ""]
+
+
+def differences_section(ctx: ReportContext) -> list[str]:
+    words = differences_in_words(ctx.comparisons, ctx.labels)
+    return ["## Significant differences", "",
+            f"Paired by seed (every model sees the same data), Benjamini–Hochberg over all "
+            f"{len(ctx.comparisons)} comparisons, q < {SIGNIFICANCE}. Wilcoxon signed-rank with "
+            f"≥ {stats.MIN_WILCOXON_PAIRS} seeds; with fewer the exact Wilcoxon test cannot "
+            "reach p < 0.05, so a paired t-test is used (indicative only at 3 seeds); "
+            "constant differences use the sign test. Full table: `comparisons.csv`.", ""] \
+        + (words or ["- none at this number of seeds"]) + [""]
+
+
+def cost_section(ctx: ReportContext) -> list[str]:
+    return ["## Cost", "", "![cost](figures/cost.png)", "",
+            "Read off: seconds per training step (forward, backward, optimiser) on one CPU "
+            "thread against the number of input steps; median over cells, band: middle half.",
+            ""]
+
+
+def rules_section(ctx: ReportContext) -> list[str]:
+    env = ctx.run.get("environment", {})
+    return ["## Rules", "",
+            "- Error: the final test metric of a cell on its fixed held-out set.",
+            "- A cell whose loss became NaN/inf is `diverged`: it counts as not solved, with "
+            "the task's baseline as its error, never as missing data. A cell that crashed "
+            "(`error`) is left out of the statistics and counted.",
+            "- Intervals are 95 %: bootstrap of the mean for errors (fixed seed), Wilson for "
+            "success rates.", "",
+            "## Environment", ""] \
+        + [f"- {key}: {env[key]}" for key in sorted(env)] + [""] \
+        + ["Tables: `summary.csv` (one row per cell), `stats.csv`, `comparisons.csv`, "
+           "`horizons.csv`; long tables `curves.parquet`, `gradients.parquet`.", ""]
+
+
+SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
+            gradient_section, differences_section, tuning_section, cost_section, rules_section)
+
+
+def markdown(ctx: ReportContext) -> str:
+    return "\n".join(line for section in SECTIONS for line in section(ctx))

@@ -1,0 +1,97 @@
+"""The report's markdown tables and bullet lists, each from one aggregated table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from benchmark.markdown import fmt, table
+
+SIGNIFICANCE = 0.05
+
+
+def horizon_cell(row) -> str:
+    text = "none" if row["horizon"] == 0 else (
+        f"≥ {row['horizon']:g}" if row["horizon"] >= row["longest"] else f"{row['horizon']:g}")
+    if np.isfinite(row["l50"]):
+        interval = (f" [{fmt(row['l50_low'])}, {fmt(row['l50_high'])}]"
+                    if np.isfinite(row["l50_low"]) else "")
+        text += f" (L50 {fmt(row['l50'])}{interval})"
+    return text
+
+
+def differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str]) -> list[str]:
+    significant = comparisons[comparisons["q_value"] < SIGNIFICANCE]
+    lines = []
+    for (task, better), rows in significant.groupby(["task", "better"], sort=True):
+        for _, row in rows.iterrows():
+            worse = row["model_b"] if better == row["model_a"] else row["model_a"]
+            mean_better = row["mean_a"] if better == row["model_a"] else row["mean_b"]
+            mean_worse = row["mean_b"] if better == row["model_a"] else row["mean_a"]
+            lines.append(f"- {labels[better]} < {labels[worse]} on {task} at T = "
+                         f"{row['seq_len']}: {fmt(mean_better)} vs {fmt(mean_worse)} "
+                         f"(q = {fmt(row['q_value'], 2)}, {row['test']} test, "
+                         f"n = {row['n_pairs']})")
+    return lines
+
+
+def winners_table(agg: pd.DataFrame, comparisons: pd.DataFrame, labels) -> str:
+    body = []
+    for (task, length), rows in agg.groupby(["task", "seq_len"], sort=True, observed=True):
+        ranked = rows.sort_values("mean", kind="stable")
+        best = ranked.iloc[0]
+        tied = ranked[ranked["mean"] == best["mean"]]
+        name = labels[best["model"]] if len(tied) == 1 else \
+            "tie: " + ", ".join(labels[m] for m in tied["model"])
+        cells = [task, str(length), name,
+                 f"{fmt(best['mean'])} [{fmt(best['ci_low'])}, {fmt(best['ci_high'])}]"]
+        if len(tied) > 1:
+            cells += ["–", "–"]
+        elif len(ranked) > 1:
+            second = ranked.iloc[1]
+            pair = comparisons[(comparisons["task"] == task) & (comparisons["seq_len"] == length)
+                               & comparisons["model_a"].isin([best["model"], second["model"]])
+                               & comparisons["model_b"].isin([best["model"], second["model"]])]
+            q = pair["q_value"].iloc[0] if len(pair) else math.nan
+            q_text = fmt(q, 2)
+            cells += [f"{labels[second['model']]} {fmt(second['mean'])}",
+                      f"**{q_text}**" if q < SIGNIFICANCE else q_text]
+        else:
+            cells += ["–", "–"]
+        body.append(cells)
+    return table(["task", "T", "best", "mean [95 % CI]", "runner-up (mean)", "q"], body)
+
+
+def grid_lines(grid: dict) -> list[str]:
+    """The axes, every headline setting, and any other setting not at its default."""
+    from benchmark.config import SETTINGS
+
+    def show(value) -> str:
+        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    keys = ["tasks", "models", "lengths", "seeds"]
+    for name, field in SETTINGS.items():
+        if field.metadata["spec"].headline or grid.get(name, field.default) != field.default:
+            keys.append(name)
+        if name == "lr" and grid.get("lr_grid"):  # the tuning grid beside the rate it replaces
+            keys += ["lr_grid", "tune_seeds"]
+    lines = [f"- {key}: {show(grid[key])}" for key in keys if key in grid]
+    for task, params in grid.get("task_params", {}).items():
+        lines.append(f"- {task} parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
+    return lines
+
+
+def error_table(agg: pd.DataFrame, task: str, models: list[str], labels) -> str:
+    rows = agg[agg["task"] == task]
+    lengths = sorted(rows["seq_len"].unique())
+    body = []
+    for model in [m for m in models if m in set(rows["model"])]:
+        cells = []
+        for length in lengths:
+            r = rows[(rows["model"] == model) & (rows["seq_len"] == length)].iloc[0]
+            cells.append(f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}] "
+                         f"{int(round(r['success_rate'] * r['n']))}/{r['n']}")
+        body.append([labels[model]] + cells)
+    return table(["model"] + [f"T = {length}" for length in lengths], body)

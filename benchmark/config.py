@@ -58,7 +58,10 @@ class Cell:
                               "evaluate (and check the early stop) every this many steps",
                               headline=True)
     test_size: int = setting(1000, "int", positive_int, "a positive integer",
-                             "held-out test samples", headline=True)
+                             "held-out test samples, scored once at the end", headline=True)
+    validation_size: int = setting(1000, "int", positive_int, "a positive integer",
+                                   "validation samples: every stop and choice is made on them",
+                                   headline=True)
     device: str = setting("cpu", "str", lambda v: isinstance(v, str) and v in ("cpu", "cuda"),
                           "'cpu' or 'cuda'", "torch device", headline=True)
     grad_every: int = setting(10, "int", nonneg_int, "an integer >= 0 (0: no gradient tracking)",
@@ -70,9 +73,6 @@ class Cell:
                               "epoch (0: a fresh batch every step)")
     early_stop: bool = setting(True, "bool", is_bool, "true or false",
                                "stop a cell once it meets the task's success rule (true/false)")
-    # "test": the held-out test set; "validation": a third, independent set, used to choose a
-    # learning rate without touching the test set
-    evaluate_on: str = "test"
 
     @property
     def id(self) -> str:
@@ -174,10 +174,9 @@ class _GridMethods:
         ]
 
     def tuning_cells(self) -> list[Cell]:
-        """Every learning rate of ``lr_grid`` on its own tuning seeds, scored on validation."""
+        """Every learning rate of ``lr_grid`` on its own tuning seeds (chosen on validation)."""
         return [
-            self.cell(task, model, length, TUNE_SEED_OFFSET + seed, lr=lr,
-                      evaluate_on="validation")
+            self.cell(task, model, length, TUNE_SEED_OFFSET + seed, lr=lr)
             for task in self.tasks for length in self.lengths for lr in self.lr_grid
             for seed in range(self.tune_seeds) for model in self.models
         ]

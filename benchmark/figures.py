@@ -132,7 +132,7 @@ def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFra
         rows = agg[agg["task"] == task]
         metric = rows["metric"].iloc[0]
         data = curves[(curves["task"] == task) & (curves["seq_len"] == focus[task])
-                      & (curves["metric"] == metric)]
+                      & (curves["metric"] == f"validation_{metric}")]
         sns.lineplot(data=data, x="step", y="value", hue="model",
                      palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
                      **model_styles(models))
@@ -145,7 +145,7 @@ def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFra
             log_y(ax)
         ax.set_title(f"{task}, T = {focus[task]}")
         ax.set_xlabel("training step")
-        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric).replace("test", "validation"))
     legend_below(fig, labels)
     save(fig, path)
 

@@ -22,7 +22,7 @@ from benchmark.plotting import (
 
 def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models, labels,
                           path) -> None:
-    """profiles: columns task, model, seed, checkpoint, distance, relative (norm / last)."""
+    """profiles: columns task, model, seed, checkpoint, distance, relative (norm / peak)."""
     tasks = list(focus)
     checkpoints = list(dict.fromkeys(profiles["checkpoint"]))
     fig, axes = panels(len(tasks), rows=len(checkpoints), height=3.0)
@@ -45,7 +45,7 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
             ax.axhline(REACH_FRACTION, color="0.4", ls=":", lw=1,
                        label=f"reach threshold ({power_of_ten(REACH_FRACTION)})")
             ax.set_xlabel("distance from the output, T-1-t (steps)")
-            ax.set_ylabel("‖∂L/∂x_t‖ / ‖∂L/∂x_T-1‖" if c == 0 else "")
+            ax.set_ylabel("‖∂L/∂x_t‖ / max over t" if c == 0 else "")
             if ax.get_legend():
                 ax.get_legend().remove()
     legend_below(fig, labels)

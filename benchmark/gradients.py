@@ -4,10 +4,11 @@ Two kinds of record, both in the long format ``step, kind, t, value``:
 - every ``grad_every`` training steps: the global gradient norm before clipping (``global``),
   whether clipping fired (``clipped``), and the norm per parameter group (``input_weights``,
   ``recurrent_weights``, ``biases``, ``readout``);
-- at checkpoints, on a fixed probe batch: ``through_time`` = ||dL/dx_t|| for every step t, the
-  learning signal that reaches an input ``seq_len - 1 - t`` steps before the output. The
-  scratch models add ``through_time_h`` = ||dL/dh_t|| (and the LSTM ``through_time_c`` =
-  ||dL/dc_t||).
+- at checkpoints, on a fixed probe batch of validation samples: ``through_time`` =
+  ||dL/dx_t|| for every step t, the learning signal that reaches an input ``seq_len - 1 - t``
+  steps before the output, ``through_time_h`` = ||dL/dh_t|| (the hidden-state profile) for
+  every model, and ``through_time_c`` = ||dL/dc_t|| for the LSTMs. L is the task's answer
+  loss only (copy_memory: the 10 copied symbols, not the blanks before them).
 
 The profile is computed on a float64 copy of the model: at initialisation the signal at the
 first steps of a length-100 sequence is ~1e-17 of the last step's and would underflow float32
@@ -25,7 +26,7 @@ from torch import nn
 from benchmark.schema import GRADIENT_COLUMNS, ColumnLog
 
 GROUPS = ("input_weights", "recurrent_weights", "biases", "readout")
-REACH_FRACTION = 1e-3  # the reach is the farthest distance still above this share of the last step
+REACH_FRACTION = 1e-3  # the reach is the farthest distance still above this share of the peak
 MAX_PROFILE_POINTS = 256  # long profiles keep this many distances, log-spaced (storage bound)
 
 
@@ -51,25 +52,52 @@ def group_norms(model: nn.Module) -> dict[str, float]:
     return {group: squares[group] ** 0.5 for group in GROUPS}
 
 
-def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> dict[str, np.ndarray]:
-    """||dL/dx_t|| (and dL/dh_t, dL/dc_t where the core records its states) for t = 0..T-1.
+class SteppedCore(nn.Module):
+    """A recurrent core run one step at a time with its state passed along, so that every
+    step's output and state is a node of the graph (a fused kernel keeps them inside). Works
+    for any core with nn.LSTM's call signature; the numbers equal the core's own forward."""
 
-    The norm is taken over the whole probe batch and all features of step t.
+    def __init__(self, core: nn.Module):
+        super().__init__()
+        self.core = core
+        self.outputs: list[torch.Tensor] = []  # h_t as the readout sees it, (B, H) per step
+        self.states: list[tuple[torch.Tensor, ...]] = []  # (h_t,) or (h_t, c_t), (1, B, H)
+
+    def forward(self, x: torch.Tensor, state=None):
+        for x_t in x.unbind(1):  # (B, D)
+            out, state = self.core(x_t.unsqueeze(1), state)  # (B, 1, H)
+            self.outputs.append(out[:, 0])
+            self.states.append(state if isinstance(state, tuple) else (state,))
+        return torch.stack(self.outputs, dim=1), state  # (B, T, H)
+
+
+def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> dict[str, np.ndarray]:
+    """||dL/dx_t||, ||dL/dh_t|| (and ||dL/dc_t|| for a core whose state is (h, c)) for every
+    step t, L being the task's ``probe_loss`` (the answer's loss only).
+
+    dL/dh_t is the total derivative: h_t reaches the loss through the readout (where it is an
+    output) and through the next step (where it is the state); both copies' gradients add up.
+    Norms are taken over the whole probe batch and all features of step t.
     """
     probe = copy.deepcopy(model).double()
+    probe.core = SteppedCore(probe.core)
     x64 = x.double().requires_grad_(True)
-    records_states = hasattr(probe.core, "record_states")
-    if records_states:
-        probe.core.record_states = True
-    loss = task.loss(probe(x64), y.double())
-    states = probe.core.recorded_states if records_states else {}
-    inputs = [x64] + [s for per_step in states.values() for s in per_step]
-    grads = torch.autograd.grad(loss, inputs)
-    profiles = {"through_time": grads[0].norm(dim=(0, 2)).cpu().numpy()}  # (T,)
+    loss = task.probe_loss(probe(x64), y.double())
+    outputs, states = probe.core.outputs, probe.core.states
+    n_states = len(states[0])
+    nodes = [x64, *outputs, *(s for per_step in states for s in per_step)]
+    grads = [torch.zeros_like(n) if g is None else g
+             for n, g in zip(nodes, torch.autograd.grad(loss, nodes, allow_unused=True),
+                             strict=True)]
     steps = x.shape[1]
-    for k, name in enumerate(states):
-        per_step = grads[1 + k * steps: 1 + (k + 1) * steps]
-        profiles[f"through_time_{name}"] = torch.stack([g.norm() for g in per_step]).cpu().numpy()
+    output_grads = grads[1:1 + steps]
+    state_grads = grads[1 + steps:]
+    h = [output_grads[t] + state_grads[t * n_states][0] for t in range(steps)]  # (B, H) each
+    profiles = {"through_time": grads[0].norm(dim=(0, 2)).cpu().numpy(),  # (T,)
+                "through_time_h": torch.stack([g.norm() for g in h]).cpu().numpy()}
+    if n_states == 2:
+        cell = [state_grads[t * n_states + 1] for t in range(steps)]
+        profiles["through_time_c"] = torch.stack([g.norm() for g in cell]).cpu().numpy()
     return profiles
 
 
@@ -85,16 +113,19 @@ def kept_positions(seq_len: int, max_points: int = MAX_PROFILE_POINTS) -> np.nda
 def profile_summary(norms: np.ndarray, fraction: float = REACH_FRACTION) -> tuple[float, float]:
     """(decay per step, reach) of a through-time profile ordered by time step t.
 
-    decay: least-squares slope of log10(norm_t / norm_last) against the distance from the
-    output (negative: the signal shrinks by 10**decay per step); NaN with < 2 usable points.
-    reach: the largest distance whose norm is at least ``fraction`` of the last step's.
+    Both are read relative to the profile's peak, a quantity every task has (the last step is
+    not: a model that solved bit_memory may ignore its last input).
+    decay: least-squares slope of log10(norm_t / peak) against the distance from the output
+    (negative: the signal shrinks by 10**decay per step of distance); NaN with < 2 usable points.
+    reach: the largest distance whose norm is at least ``fraction`` of the peak.
     """
     norms = np.asarray(norms, dtype=float)
-    last = norms[-1]
     distance = np.arange(len(norms))[::-1]  # distance of t from the output step
-    if not np.isfinite(last) or last <= 0:
-        return float("nan"), float("nan")  # no signal at the output: nothing to measure
-    relative = norms / last
+    finite = norms[np.isfinite(norms)]
+    peak = finite.max() if finite.size else np.nan
+    if not np.isfinite(peak) or peak <= 0:
+        return float("nan"), float("nan")  # no signal anywhere: nothing to measure
+    relative = norms / peak
     above = np.flatnonzero(relative >= fraction)
     reach = int(distance[above].max()) if above.size else 0
     usable = np.isfinite(relative) & (relative > 0)

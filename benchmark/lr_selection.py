@@ -17,8 +17,9 @@ def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
     rate. Crashed cells are left out; a diverged one counts with the baseline error.
     """
     table = (usable(tuning).groupby(GROUP + ["lr"], observed=True, sort=True)
-             .agg(n=("final_metric", "size"), validation_mean=("final_metric", "mean"),
-                  validation_std=("final_metric", "std"), steps_run=("steps_run", "mean"),
+             .agg(n=("validation_metric", "size"),
+                  validation_mean=("validation_metric", "mean"),
+                  validation_std=("validation_metric", "std"), steps_run=("steps_run", "mean"),
                   cpu_seconds=("wall_seconds", "sum"))
              .reset_index())
     ranked = table.sort_values(GROUP + ["validation_mean", "steps_run", "lr"])

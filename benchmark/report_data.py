@@ -32,7 +32,8 @@ def focus_lengths(agg: pd.DataFrame) -> dict[str, int]:
 
 def through_time_profiles(grads: pd.DataFrame, summary: pd.DataFrame,
                           focus: dict[str, int]) -> pd.DataFrame:
-    """Relative ||dL/dx_t|| against distance from the output at the report's checkpoints."""
+    """||dL/dx_t|| relative to the profile's peak, against distance from the output, at the
+    report's checkpoints."""
     frames = []
     info = summary.set_index(KEYS)[["steps", "grad_end_step"]]
     for task, length in focus.items():
@@ -44,12 +45,12 @@ def through_time_profiles(grads: pd.DataFrame, summary: pd.DataFrame,
                 profile = cell[cell["step"] == step].sort_values("t")
                 if profile.empty or (where not in ("init", "end") and step >= end):
                     continue  # an early-stopped cell has no mid-budget checkpoint
-                last = profile["value"].iloc[-1]
+                peak = profile["value"].max()
                 output_step = profile["t"].iloc[-1]  # the input may be longer than seq_len
                 frames.append(pd.DataFrame({
                     "task": task, "model": model, "seed": seed, "checkpoint": name,
                     "distance": output_step - profile["t"].to_numpy(),
-                    "relative": profile["value"].to_numpy() / last if last > 0 else np.nan}))
+                    "relative": profile["value"].to_numpy() / peak if peak > 0 else np.nan}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -143,7 +143,7 @@ def figures_section(ctx: ReportContext) -> list[str]:
             "", "Read off: squares are the longest solved length (hollow: none solved); dots "
             "with bars are the logistic 50 % length and its 95 % interval.", "",
             "## Learning curves", "", "![learning curves](figures/learning_curves.png)", "",
-            "Read off: test error during training at the length where the models part ways "
+            "Read off: validation error during training at the length where the models part ways "
             f"({focus}); median over seeds, "
             "band from the best to the worst seed; a cell that stopped early (solved) is held "
             "at its last value.", ""]
@@ -155,29 +155,42 @@ def gradient_section(ctx: ReportContext) -> list[str]:
     if ctx.has_through:
         lines += ["![gradient through time](figures/gradient_through_time.png)", "",
                   "Read off: how much of the learning signal at the output step reaches an input "
-                  "d steps earlier (‖∂L/∂x_t‖ relative to the last step, log scale) at "
+                  "d steps earlier (‖∂L/∂x_t‖ relative to its peak over t, log scale) at "
                   f"{init}, after {middle} and at the {end}; median "
-                  "over seeds, band from the smallest to the largest seed. For copy_memory the "
-                  "loss has a term at every output step, so the profile is relative to the last "
-                  "step's total gradient, not the gradient of one answer.", ""]
+                  "over seeds, band from the smallest to the largest seed. L is the answer's loss "
+                  "only (for copy_memory the 10 copied symbols, not the blanks before them); "
+                  "profiles are computed on validation samples.", ""]
     lines += ["![gradient reach](figures/gradient_reach.png)", "",
               "Read off: the gradient reach after training (the farthest distance at which the "
-              f"signal is still ≥ {power_of_ten(REACH_FRACTION)} of its value at the last step; "
+              f"signal is still ≥ {power_of_ten(REACH_FRACTION)} of its peak; "
               "dashed: the whole sequence) above the success rate, so mechanism and outcome "
               "line up by length.",
               "", "![gradient norm](figures/gradient_norm.png)", "",
               "Read off: the global gradient norm before clipping during training (median over "
               "seeds, band min–max); above the dashed line the update was clipped.", ""]
-    by_model = ctx.agg.groupby(["task", "model"], observed=True)
-    reach = by_model["grad_reach_end"].mean()
-    decay = by_model[["grad_decay_init", "grad_decay_end"]].mean()
-    body = [[task, ctx.labels[model], fmt(decay.loc[(task, model), "grad_decay_init"]),
-             fmt(decay.loc[(task, model), "grad_decay_end"]), fmt(reach.loc[(task, model)])]
-            for task in ctx.tasks for model in ctx.models if (task, model) in reach.index]
-    return lines + ["Mean over lengths and seeds of the through-time summaries (decay: slope of "
-                    "log10 ‖∂L/∂x_t‖ per step of distance; negative vanishes):", "",
+    lengths = sorted(ctx.agg["seq_len"].unique())
+    body = []
+    for task in ctx.tasks:
+        for model in ctx.models:
+            rows = ctx.agg[(ctx.agg["task"] == task) & (ctx.agg["model"] == model)]
+            if rows.empty:
+                continue
+            by_length = rows.set_index("seq_len")
+            reach = [f"{fmt(by_length.loc[n, 'grad_reach_fraction_init'], 2)} → "
+                     f"{fmt(by_length.loc[n, 'grad_reach_fraction_end'], 2)}"
+                     if n in by_length.index else "–" for n in lengths]
+            body.append([task, ctx.labels[model], fmt(rows["grad_decay_init"].mean()),
+                         fmt(rows["grad_decay_end"].mean()), *reach])
+    return lines + ["Through-time summaries, means over seeds. Decay: slope of log10 ‖∂L/∂x_t‖ "
+                    "per step of distance (negative vanishes), mean over lengths. Reach: the "
+                    "farthest distance still above the threshold as a fraction of the whole "
+                    "input (1: the signal spans it), at initialisation → at the end, per T. The "
+                    "initialisation column is the causal evidence; the end of training shows "
+                    "what the trained model relies on, as much a consequence of solving as a "
+                    "cause.", "",
                     table(["task", "model", "decay at init (log10/step)",
-                           "decay at end (log10/step)", "reach at end (steps)"], body), ""]
+                           "decay at end (log10/step)", *[f"reach T = {n}" for n in lengths]],
+                          body), ""]
 
 
 def differences_section(ctx: ReportContext) -> list[str]:
@@ -201,7 +214,9 @@ def cost_section(ctx: ReportContext) -> list[str]:
 def rules_section(ctx: ReportContext) -> list[str]:
     env = ctx.run.get("environment", {})
     return ["## Rules", "",
-            "- Error: the final test metric of a cell on its fixed held-out set.",
+            "- Error: the test metric of a cell on its fixed test set, read once after "
+            "training; every stop, best value and learning-rate choice was made on a separate "
+            "validation set.",
             "- A cell whose loss became NaN/inf is `diverged`: it counts as not solved, with "
             "the task's baseline as its error, never as missing data. A cell that crashed "
             "(`error`) is left out of the statistics and counted.",

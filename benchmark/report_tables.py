@@ -15,6 +15,8 @@ SIGNIFICANCE = 0.05
 def horizon_cell(row) -> str:
     text = "none" if row["horizon"] == 0 else (
         f"≥ {row['horizon']:g}" if row["horizon"] >= row["longest"] else f"{row['horizon']:g}")
+    if not row.get("monotone", True):
+        text += f" (not monotone, solved/seeds by T: {row['success_pattern']})"
     if np.isfinite(row["l50"]):
         interval = (f" [{fmt(row['l50_low'])}, {fmt(row['l50_high'])}]"
                     if np.isfinite(row["l50_low"]) else "")

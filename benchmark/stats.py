@@ -123,6 +123,8 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
             if solved.any() else math.nan,
             "seconds_per_step": ok["seconds_per_step"].median() if len(ok) else math.nan,
             **{col: ok[col].mean() for col in ("grad_reach_init", "grad_reach_end",
+                                               "grad_reach_fraction_init",
+                                               "grad_reach_fraction_end",
                                                "grad_decay_init", "grad_decay_end")
                if col in ok},
         })
@@ -155,10 +157,21 @@ def compare_models(summary: pd.DataFrame) -> pd.DataFrame:
 # --- per (task, model): how far memory reaches --------------------------------------------
 
 def horizon(lengths, success_rates, threshold: float = 0.5) -> float:
-    """The longest length solved by at least ``threshold`` of the seeds (0 if none)."""
-    lengths, rates = np.asarray(lengths, float), np.asarray(success_rates, float)
-    solved = lengths[rates >= threshold]
-    return float(solved.max()) if solved.size else 0.0
+    """The longest length L such that L and every shorter length were solved by at least
+    ``threshold`` of the seeds (0 if the shortest was not). A success above a failure does not
+    extend it: the raw pattern (``success_pattern``) shows such a case."""
+    order = np.argsort(np.asarray(lengths, float))
+    lengths = np.asarray(lengths, float)[order]
+    rates = np.asarray(success_rates, float)[order]
+    failed = np.flatnonzero(~(rates >= threshold))
+    held = lengths if not failed.size else lengths[:failed[0]]
+    return float(held.max()) if held.size else 0.0
+
+
+def success_pattern(lengths, solved, n) -> str:
+    """Seeds solved per length, shortest first: ``"10: 3/3, 30: 0/3, 100: 2/3"``."""
+    rows = sorted(zip(lengths, solved, n, strict=True))
+    return ", ".join(f"{int(length)}: {int(k)}/{int(m)}" for length, k, m in rows)
 
 
 def _neg_log_likelihood(theta, log_length, success):
@@ -234,11 +247,16 @@ def horizons(summary: pd.DataFrame, per_length: pd.DataFrame) -> pd.DataFrame:
         fit = (logistic_midpoint_ci(group) if agg["seq_len"].nunique() >= 3
                else (math.nan,) * 3)
         slope, s_low, s_high = error_growth(group["seq_len"], group["normalised_error"])
+        held = horizon(agg["seq_len"], agg["success_rate"])
         rows.append({
             "task": task, "model": model, "model_label": agg["model_label"].iloc[0],
             "n_lengths": int(agg["seq_len"].nunique()),
             "shortest": int(agg["seq_len"].min()), "longest": int(agg["seq_len"].max()),
-            "horizon": horizon(agg["seq_len"], agg["success_rate"]),
+            "horizon": held,
+            # False where a length above the horizon was solved again (a failure below it)
+            "monotone": not bool(((agg["seq_len"] > held) & (agg["success_rate"] >= 0.5)).any()),
+            "success_pattern": success_pattern(
+                agg["seq_len"], (agg["success_rate"] * agg["n"]).round(), agg["n"]),
             "l50": fit[0], "l50_low": fit[1], "l50_high": fit[2],
             "growth_slope": slope, "growth_low": s_low, "growth_high": s_high,
         })

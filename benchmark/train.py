@@ -1,9 +1,12 @@
 """train_cell: the one training and evaluation loop, for every task and model.
 
-Online data (a fresh batch every step from the cell's data seed), a fixed held-out test set,
-Adam, clipping by global norm, evaluation every ``eval_every`` steps, early stop once the task
-counts as solved. A loss that turns NaN/inf ends the cell with status ``diverged``; it is
-recorded, never raised. The result is plain data (dicts and numpy arrays) so it pickles cheaply
+Online data (a fresh batch every step from the cell's data seed), Adam, clipping by global
+norm, evaluation on a fixed validation set every ``eval_every`` steps, early stop once the
+validation metric meets the task's success rule. Every decision (the stop, the best value,
+and downstream the learning rate and the horizon search's next length) reads the validation
+set; the test set is read once, after training, and "solved" is scored from it. A loss that
+turns NaN/inf ends the cell with status ``diverged``; it is recorded, never raised. The
+result is plain data (dicts and numpy arrays) so it pickles cheaply
 back from a worker process.
 
 Three stages, each a function: ``_setup`` builds what the cell trains with (``Session``),
@@ -46,7 +49,8 @@ class Session:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     batches: object  # endless (x, y) numpy batches
-    held_out: tuple[torch.Tensor, torch.Tensor]  # the set the cell is scored on
+    validation: tuple[torch.Tensor, torch.Tensor]  # every decision during training
+    test: tuple[torch.Tensor, torch.Tensor]  # read once, at the end
     probe: tuple[torch.Tensor, torch.Tensor]  # the batch of the through-time profiles
     max_norm: float
 
@@ -58,7 +62,7 @@ class Outcome:
     status: str = "ok"
     message: str = ""
     step: int = 0
-    metrics: list[float] = dataclasses.field(default_factory=list)
+    metrics: list[float] = dataclasses.field(default_factory=list)  # validation, per eval
     steps_to_solve: int | None = None
     train_seconds: float = 0.0
     clipped: int = 0
@@ -93,21 +97,34 @@ def training_batches(task, cell: Cell, rng: np.random.Generator):
             yield x[chosen], y[chosen]
 
 
+def data_seeds(cell: Cell) -> dict[str, np.random.SeedSequence]:
+    """The independent random streams of a cell's data: test, train, validation (children by
+    index, in a fixed order: adding a child never changes the data of the existing ones)."""
+    children = np.random.SeedSequence(cell.data_seed).spawn(3)
+    return dict(zip(("test", "train", "validation"), children, strict=True))
+
+
+def held_out_sets(task, cell: Cell) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The cell's fixed validation and test sets (numpy)."""
+    seeds = data_seeds(cell)
+    return {"validation": task.generate(cell.validation_size, cell.seq_len,
+                                        np.random.default_rng(seeds["validation"])),
+            "test": task.generate(cell.test_size, cell.seq_len,
+                                  np.random.default_rng(seeds["test"]))}
+
+
 def _setup(cell: Cell) -> Session:
     task = get_task(cell.task, **dict(cell.task_params))
-    # Children by index: test, train, validation (a fixed order: adding a child never
-    # changes the data of the existing ones).
-    test_seq, train_seq, validation_seq = np.random.SeedSequence(cell.data_seed).spawn(3)
-    batches = training_batches(task, cell, np.random.default_rng(train_seq))
-    held_out_seq = validation_seq if cell.evaluate_on == "validation" else test_seq
-    x, y = (_to_tensor(a, cell.device) for a in
-            task.generate(cell.test_size, cell.seq_len, np.random.default_rng(held_out_seq)))
+    batches = training_batches(task, cell, np.random.default_rng(data_seeds(cell)["train"]))
+    sets = {name: tuple(_to_tensor(a, cell.device) for a in arrays)
+            for name, arrays in held_out_sets(task, cell).items()}
     torch.manual_seed(cell.model_seed)  # right before building: the same weights everywhere
     model = build_model(cell.model, task.input_dim, cell.hidden_size, task.output_dim,
                         task.readout_steps(cell.seq_len)).to(cell.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cell.lr)
-    return Session(task, model, optimizer, batches, (x, y),
-                   (x[: cell.probe_size], y[: cell.probe_size]),
+    x_val, y_val = sets["validation"]
+    return Session(task, model, optimizer, batches, sets["validation"], sets["test"],
+                   (x_val[: cell.probe_size], y_val[: cell.probe_size]),
                    cell.clip if cell.clip > 0 else math.inf)
 
 
@@ -125,9 +142,9 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
                 grads.add_profile(step, kind, norms)
 
     def evaluate(step: int, train_losses: list[float]) -> None:
-        metric = _evaluate(s.model, s.task, *s.held_out)
+        metric = _evaluate(s.model, s.task, *s.validation)
         out.metrics.append(metric)
-        curve.add(step=step, metric=s.task.metric_name, value=metric)
+        curve.add(step=step, metric=validation_name(s.task), value=metric)
         if train_losses:
             curve.add(step=step, metric="train_loss", value=float(np.mean(train_losses)))
         if s.task.solved(metric) and out.steps_to_solve is None:
@@ -171,15 +188,26 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
     return out
 
 
+def validation_name(task) -> str:
+    """The curve's metric name of the validation evaluations, e.g. ``validation_mse``."""
+    return f"validation_{task.metric_name}"
+
+
 def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
-    """The cell's one record: its fields, the scores, timings and gradient summaries."""
+    """The cell's one record: its fields, the scores, timings and gradient summaries. The
+    test set is read here, once."""
     task = s.task
     baseline = task.baseline(cell.seq_len)
-    final = out.metrics[-1] if out.status == "ok" else _evaluate(s.model, task, *s.held_out)
-    if not math.isfinite(final):
-        final = baseline  # a diverged model counts as knowing nothing, never as missing data
+
+    def scored(metric: float) -> float:
+        # a diverged model counts as knowing nothing, never as missing data
+        return metric if out.status == "ok" and math.isfinite(metric) else baseline
+
+    final = scored(_evaluate(s.model, task, *s.test))
+    validation = scored(out.metrics[-1] if out.metrics else math.nan)
     finite = [m for m in out.metrics if math.isfinite(m)]
     end = max(out.profiles, default=out.step)
+    span = task.input_length(cell.seq_len) - 1  # the farthest distance a profile can reach
     no_profile = np.array([np.nan])
     decay_init, reach_init = gradients.profile_summary(
         out.profiles.get(0, {}).get("through_time", no_profile))
@@ -193,11 +221,13 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "metric": task.metric_name,
         "input_length": task.input_length(cell.seq_len),
         "final_metric": final,
-        "best_metric": min(finite) if finite else baseline,
+        "validation_metric": validation,
+        "best_validation_metric": min(finite) if finite and out.status == "ok" else baseline,
         "baseline": baseline,
         "noise_floor": math.nan if floor is None else floor,
         "normalised_error": final / baseline,
         "solved": bool(out.status == "ok" and task.solved(final)),
+        "solved_validation": bool(out.status == "ok" and task.solved(validation)),
         "steps_to_solve": math.nan if out.steps_to_solve is None else out.steps_to_solve,
         "steps_run": out.step,
         "status": out.status,
@@ -209,6 +239,8 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "grad_reach_init": reach_init,
         "grad_decay_end": decay_end,
         "grad_reach_end": reach_end,
+        "grad_reach_fraction_init": reach_init / span if span > 0 else math.nan,
+        "grad_reach_fraction_end": reach_end / span if span > 0 else math.nan,
         "grad_end_step": end,
     }
 

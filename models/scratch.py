@@ -7,9 +7,7 @@ sequence and returns ``(output, state)`` like the library modules, batch first o
 
 Speed: the input projection of all steps is one matmul before the loop, and the loop walks
 ``unbind(1)`` views; indexing ``x_proj[:, t]`` instead would make backward O(T^2) (every
-slice's gradient is a full-size zero tensor). With ``record_states = True`` the forward keeps
-every step's states (``recorded_states``: name -> list of (B, H)) so the gradient tracker can
-ask autograd for dL/dh_t and dL/dc_t.
+slice's gradient is a full-size zero tensor).
 """
 
 from __future__ import annotations
@@ -34,8 +32,6 @@ class ScratchRecurrence(nn.Module):
         self.weight_hh_l0 = nn.Parameter(torch.empty(gates, hidden_size))
         self.bias_ih_l0 = nn.Parameter(torch.empty(gates))
         self.bias_hh_l0 = nn.Parameter(torch.empty(gates))
-        self.record_states = False
-        self.recorded_states: dict[str, list[torch.Tensor]] | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -67,9 +63,6 @@ class ScratchRecurrence(nn.Module):
         for x_proj_t in self.project(x).unbind(1):  # (B, G*H) per step
             states = self.step(x_proj_t, states)
             history.append(states)
-        self.recorded_states = ({name: [s[k] for s in history]
-                                 for k, name in enumerate(self.state_names)}
-                                if self.record_states else None)
         output = torch.stack([s[0] for s in history], dim=1)  # (B, T, H)
         if not self.batch_first:
             output = output.transpose(0, 1)

@@ -85,6 +85,11 @@ class Task:
     def metric(self, output: torch.Tensor, target: torch.Tensor) -> float:
         raise NotImplementedError
 
+    def probe_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The loss whose gradient the through-time profile follows: the answer's loss. The
+        training loss, unless it also scores steps that need no memory (see copy_memory)."""
+        return self.loss(output, target)
+
     # --- parameters -----------------------------------------------------------------------
     def params(self) -> dict:
         return dataclasses.asdict(self)

@@ -12,11 +12,11 @@ def test_select_lr_picks_the_known_best_and_breaks_ties_by_speed():
     for seed in range(2):
         for lr, err, steps in ((1e-4, 0.4, 100), (1e-3, 0.05, 100), (1e-2, 0.3, 100)):
             rows.append({"task": "t", "model": "a", "seq_len": 10, "seed": seed, "lr": lr,
-                         "final_metric": err + 0.01 * seed, "solved": False,
+                         "validation_metric": err + 0.01 * seed, "solved": False,
                          "steps_run": steps, "wall_seconds": 1.0})
         for lr, err, steps in ((1e-4, 0.4, 100), (1e-3, 0.0, 80), (1e-2, 0.0, 30)):
             rows.append({"task": "t", "model": "b", "seq_len": 10, "seed": seed, "lr": lr,
-                         "final_metric": err, "solved": err == 0, "steps_run": steps,
+                         "validation_metric": err, "solved": err == 0, "steps_run": steps,
                          "wall_seconds": 1.0})
     table = select_lr(pd.DataFrame([{**r, "status": "ok"} for r in rows]))
     chosen = table[table["chosen"]].set_index("model")["lr"]

@@ -49,7 +49,7 @@ def test_paired_test_known_answers():
 def test_horizon_on_a_constructed_table():
     assert stats.horizon([10, 20, 50, 100], [1.0, 1.0, 0.5, 0.0]) == 50
     assert stats.horizon([10, 20], [0.0, 1 / 3]) == 0
-    assert stats.horizon([10, 20, 50], [1.0, 0.0, 2 / 3]) == 50  # the longest, not the first gap
+    assert stats.horizon([10, 20, 50], [1.0, 0.0, 2 / 3]) == 10  # the first gap ends it
 
 
 def test_logistic_midpoint_recovers_a_known_transition():
@@ -120,3 +120,20 @@ def test_wilson_interval_refuses_impossible_counts():
         stats.wilson_interval(5, 3)
     with pytest.raises(ValueError):
         stats.wilson_interval(-1, 3)
+
+
+def test_horizon_stops_at_the_first_failure_and_shows_the_pattern():
+    assert stats.horizon([10, 30, 100], [1, 1, 0]) == 30
+    assert stats.horizon([100, 10, 30], [0, 1, 1]) == 30  # order of the input does not matter
+    assert stats.horizon([10, 30, 100], [0, 1, 0.67]) == 0  # a failure below two successes
+    assert stats.horizon([10, 30, 100], [1, 0, 1]) == 10
+    assert stats.horizon([10, 30], [1, 1]) == 30
+    assert stats.success_pattern([30, 10, 100], [3, 0, 2], [3, 3, 3]) == \
+        "10: 0/3, 30: 3/3, 100: 2/3"
+    rows = [{"task": "t", "model": "m", "seq_len": n, "seed": s, "final_metric": 0.0,
+             "solved": ok} for n, oks in ((10, [0, 0, 0]), (30, [1, 1, 1]), (100, [1, 1, 0]))
+            for s, ok in enumerate(oks)]
+    summary = _summary(rows)
+    row = stats.horizons(summary, stats.aggregate(summary)).iloc[0]
+    assert row["horizon"] == 0 and not row["monotone"]
+    assert row["success_pattern"] == "10: 0/3, 30: 3/3, 100: 2/3"

@@ -12,7 +12,7 @@ from benchmark.config import Cell
 from benchmark.train import train_cell
 
 TINY = dict(seq_len=6, seed=0, hidden_size=8, batch_size=16, steps=20, eval_every=5,
-            test_size=64, grad_every=2, probe_size=8)
+            test_size=64, validation_size=64, grad_every=2, probe_size=8)
 
 
 def test_same_cell_gives_the_same_numbers():
@@ -37,7 +37,11 @@ def test_summary_records_what_a_cell_did():
     assert s["baseline"] == pytest.approx(2 * 0.04 + 1 - math.cos(0.01))
     assert s["noise_floor"] == pytest.approx(0.04)
     assert s["normalised_error"] == pytest.approx(s["final_metric"] / s["baseline"])
-    assert s["best_metric"] <= s["final_metric"]
+    assert s["best_validation_metric"] <= s["validation_metric"]
+    from tasks import get_task
+
+    assert s["solved_validation"] == get_task("noisy_sine").solved(s["validation_metric"])
+    assert 0 <= s["grad_reach_fraction_end"] <= 1
     assert s["n_params"] == sum(p.numel() for p in nn.RNN(1, 8).parameters()) + 9
     kinds = set(result.gradients["kind"])
     assert {"global", "clipped", "input_weights", "recurrent_weights", "biases", "readout",
@@ -51,7 +55,36 @@ def test_early_stop_once_solved():
     # bit_memory over 6 steps at a high learning rate is solved within a few dozen steps.
     cell = Cell(task="bit_memory", model="gru", **{**TINY, "steps": 400, "lr": 1e-2})
     s = train_cell(cell).summary
-    assert s["solved"] and s["steps_to_solve"] == s["steps_run"] < 200
+    assert s["solved_validation"] and s["steps_to_solve"] == s["steps_run"] < 200
+    # "solved" is the test set's verdict on the stopped model, read once, whatever it says
+    from tasks import get_task
+
+    assert s["solved"] == get_task("bit_memory").solved(s["final_metric"])
+
+
+def test_the_test_set_steers_nothing(monkeypatch):
+    """Flip every label of the test set: the run must stop at the same step with the same
+    curve and gradients; only the final test score may change."""
+    import benchmark.train as train
+
+    cell = Cell(task="bit_memory", model="gru", **{**TINY, "steps": 400, "lr": 1e-2})
+    honest = train_cell(cell)
+    original = train.held_out_sets
+
+    def scrambled(task, cell):
+        sets = original(task, cell)
+        x, y = sets["test"]
+        sets["test"] = (x, 1 - y)  # every label flipped: a test set nothing could pass
+        return sets
+
+    monkeypatch.setattr(train, "held_out_sets", scrambled)
+    steered = train_cell(cell)
+    for key in ("steps_run", "steps_to_solve", "validation_metric", "solved_validation"):
+        assert steered.summary[key] == honest.summary[key], key
+    np.testing.assert_array_equal(steered.curve["value"], honest.curve["value"])
+    np.testing.assert_array_equal(steered.gradients["value"], honest.gradients["value"])
+    assert not steered.summary["solved"]
+    assert steered.summary["final_metric"] == pytest.approx(1 - honest.summary["final_metric"])
 
 
 class _Exploding(nn.Module):
@@ -61,8 +94,8 @@ class _Exploding(nn.Module):
         super().__init__()
         self.inner = nn.RNN(input_dim, hidden_size, batch_first=True)
 
-    def forward(self, x):
-        out, state = self.inner(x)
+    def forward(self, x, state=None):
+        out, state = self.inner(x, state)
         return out * torch.exp(self.inner.weight_hh_l0.abs().sum() * 1e4), state
 
 

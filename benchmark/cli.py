@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="validate the grid and print its size; run and write nothing")
     for name, spec in GRID_FIELDS.items():
         run.add_argument(f"--{name.replace('_', '-')}", dest=name, help=spec.help)
+    run.add_argument("--min-length", help="horizon search: the first length (with --max-length; "
+                     "the same as --lengths MIN,MAX)")
+    run.add_argument("--max-length", help="horizon search: the longest length it may run")
     run.add_argument("--task-param", action="append", default=[], metavar="TASK.NAME=VALUE",
                      help="set a task parameter, e.g. noisy_sine.noise_std=0.1 (repeatable)")
 
@@ -97,6 +100,11 @@ def _grid_from_args(args) -> Any:
         text = getattr(args, name)
         if text is not None:
             overrides[name] = _parse_value(f"--{name.replace('_', '-')}", text, spec.kind)
+    if args.min_length is not None or args.max_length is not None:
+        if args.lengths is not None or args.min_length is None or args.max_length is None:
+            raise UsageError("--min-length and --max-length go together, instead of --lengths")
+        overrides["lengths"] = [_parse_value("--min-length", args.min_length, "int"),
+                                _parse_value("--max-length", args.max_length, "int")]
     if args.task_param:
 
         params = {k: dict(v) for k, v in load_preset(args.preset).get("task_params", {}).items()}
@@ -125,6 +133,7 @@ def _command_list() -> int:
 
 def _command_run(args) -> int:
     from benchmark.runner import run_grid
+    from benchmark.search_runner import plan_of, run_search
 
     grid = _grid_from_args(args)
     n_jobs = _parse_value("--n-jobs", args.n_jobs, "int")
@@ -136,12 +145,19 @@ def _command_run(args) -> int:
 
         check_backend(args.backend, args.scheduler)
         check_device(grid.device, args.backend)
+        if grid.search == "horizon":
+            climb = plan_of(grid).climb_lengths()
+            print(f"{out}: horizon search, {len(grid.tasks) * len(grid.models)} chains "
+                  f"(task x model) x {grid.seeds} seeds, climbing {climb}, bisecting to a "
+                  f"ratio of {grid.resolution:g}; nothing run")
+            return 0
         cells, tuning = grid.n_cells()  # counted, not built: --seeds 200000 stays instant
         extra = f" + {tuning} learning-rate tuning cells" if tuning else ""
         print(f"{out}: {cells} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
               f"x {len(grid.lengths)} lengths x {grid.seeds} seeds){extra}; nothing run")
         return 0
-    outcome = run_grid(grid, out, n_jobs=n_jobs, backend=args.backend,
+    runner = run_search if grid.search == "horizon" else run_grid
+    outcome = runner(grid, out, n_jobs=n_jobs, backend=args.backend,
                        scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{out}: {outcome.total} cells, {outcome.skipped} already done, "
           f"{outcome.computed} computed, {outcome.failed} failed")

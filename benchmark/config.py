@@ -105,6 +105,7 @@ class Cell:
 
 
 CELL_KEYS = ["task", "model", "seq_len", "seed"]
+SEARCHES = ("grid", "horizon")
 # The settings every cell of a grid shares, in declaration order.
 SETTINGS: dict[str, dataclasses.Field] = {
     f.name: f for f in dataclasses.fields(Cell) if "spec" in f.metadata}
@@ -121,6 +122,13 @@ AXES: dict[str, Spec] = {
                     "set, comma-separated (empty: use --lr)"),
     "tune_seeds": Spec("int", positive_int, "a positive integer",
                        "seeds per learning rate when choosing it (with --lr-grid)"),
+    "search": Spec("str", lambda v: v in SEARCHES, "one of: " + ", ".join(SEARCHES),
+                   "grid: every length of --lengths; horizon: per (task, model), climb from "
+                   "the shortest length to the longest, confirm the first failure, bisect"),
+    "growth": Spec("float", lambda v: positive_float(v) and v > 1, "a number > 1",
+                   "horizon search: the climb's factor between lengths"),
+    "resolution": Spec("float", lambda v: positive_float(v) and v > 1, "a number > 1",
+                       "horizon search: bisect until failed / solved length <= this"),
 }
 GRID_FIELDS: dict[str, Spec] = {**AXES, **{name: f.metadata["spec"]
                                            for name, f in SETTINGS.items()}}
@@ -226,6 +234,9 @@ Grid = dataclasses.make_dataclass(
      ("seeds", int, dataclasses.field(default=3)),
      ("lr_grid", tuple[float, ...], dataclasses.field(default=())),
      ("tune_seeds", int, dataclasses.field(default=2)),
+     ("search", str, dataclasses.field(default="grid")),
+     ("growth", float, dataclasses.field(default=2.0)),
+     ("resolution", float, dataclasses.field(default=1.25)),
      *[(name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
        for name, f in SETTINGS.items()],
      ("task_params", tuple[tuple[str, tuple[tuple[str, Any], ...]], ...],

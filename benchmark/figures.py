@@ -75,7 +75,10 @@ def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
         solved = (rows.assign(k=(rows["success_rate"] * rows["n"]).round().astype(int))
                   .pivot(index="model", columns="seq_len", values="k").reindex(rate.index))
         n = rows.pivot(index="model", columns="seq_len", values="n").reindex(rate.index)
-        annot = solved.astype(int).astype(str) + "/" + n.astype(int).astype(str)
+        # a search run leaves cells empty: lengths a model did not run
+        annot = pd.DataFrame(np.where(n.isna(), "", solved.fillna(0).astype(int).astype(str)
+                                      + "/" + n.fillna(0).astype(int).astype(str)),
+                             index=rate.index, columns=rate.columns)
         sns.heatmap(rate, vmin=0, vmax=1, cmap="viridis", annot=annot, fmt="", ax=ax,
                     cbar=i == len(tasks) - 1, cbar_kws={"label": "success rate (seeds)"},
                     linewidths=0.5, linecolor="white")
@@ -87,40 +90,66 @@ def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
     save(fig, path)
 
 
-def horizon_plot(horizons: pd.DataFrame, lengths, models, labels, path) -> None:
+def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, path) -> None:
+    """The headline: per task, each model's horizon bracket on a log length axis (bar from the
+    longest solved length to the first failed one; an arrow where it is open), L50 with its
+    widened interval, the lengths the model ran as ticks, and its CPU time."""
     tasks = list(dict.fromkeys(horizons["task"]))
-    fig, axes = panels(len(tasks), width=3.2, height=0.5 * len(models) + 1.8, sharey=True)
+    fig, axes = panels(len(tasks), width=3.6, height=0.55 * len(models) + 1.8, sharey=True)
     colours = palette(models)
     for ax, task in zip(axes[0], tasks, strict=True):
         rows = horizons[horizons["task"] == task].set_index("model")
         order = [m for m in models if m in rows.index]
+        shortest, longest = rows["shortest"].min(), rows["longest"].max()
+        left, right = shortest / 2, longest * 2  # where an open bracket's arrow ends
         for y, model in enumerate(order):
-            row = rows.loc[model]
-            ax.plot(max(row["horizon"], row["shortest"] / 2), y, "s", color=colours[model],
-                    ms=8, mfc=colours[model] if row["horizon"] > 0 else "white",
-                    label="memory horizon (hollow, left: no length solved)" if y == 0
-                    else None)
+            row, colour = rows.loc[model], colours[model]
+            low = row["horizon_low"] if row["horizon_low"] > 0 else left
+            high = row["horizon_high"] if np.isfinite(row["horizon_high"]) else right
+            ax.plot([low, high], [y, y], "-", color=colour, lw=6, alpha=0.45,
+                    solid_capstyle="butt", label="horizon bracket" if y == 0 else None)
+            if not np.isfinite(row["horizon_high"]):
+                ax.annotate("", xy=(right, y), xytext=(low, y),
+                            arrowprops={"arrowstyle": "->", "color": colour})
+            ran = sorted(summary.loc[(summary["task"] == task) & (summary["model"] == model),
+                                     "seq_len"].unique())
+            ax.plot(ran, [y + 0.28] * len(ran), "|", color="0.35", ms=6,
+                    label="lengths run" if y == 0 else None)
+            l50_low = row["l50_low"] if row["l50_low"] > 0 else left
+            l50_high = row["l50_high"] if np.isfinite(row["l50_high"]) else right
+            ax.plot([l50_low, l50_high], [y - 0.22] * 2, "|-", color=colour, ms=6, lw=1)
             if np.isfinite(row["l50"]):
-                low = row["l50_low"] if np.isfinite(row["l50_low"]) else row["l50"]
-                high = row["l50_high"] if np.isfinite(row["l50_high"]) else row["l50"]
-                # a percentile interval need not contain the point estimate: draw it as a
-                # segment, not as error bars relative to the point
-                ax.plot([low, high], [y + 0.2] * 2, "|-", color=colours[model], ms=8)
-                ax.plot(row["l50"], y + 0.2, "o", color=colours[model],
-                        label="logistic 50 % length, 95 % CI" if y == 0 else None)
-        longest, shortest = rows["longest"].max(), rows["shortest"].min()
-        ax.axvline(longest, color="0.5", ls="--", lw=1, label="longest length run")
-        ax.set_xlim(shortest / 3, longest * 3)  # before the log scale: all points may share x
-        log_length_axis(ax, lengths)
+                ax.plot(row["l50"], y - 0.22, "o", color=colour, ms=5,
+                        label="L50 and its interval" if y == 0 else None)
+            ax.text(right * 1.15, y, _cpu_time(row["cpu_seconds"]), va="center", fontsize=7,
+                    color="0.3")
+        ax.set_xlim(left, right)  # before the log scale: all points may share x
+        log_length_axis(ax, _spread(summary.loc[summary["task"] == task, "seq_len"]))
         ax.set_yticks(range(len(order)), [labels[m] for m in order])
-        ax.set_ylim(len(order) - 0.3, -0.6)  # first model on top (the axis is shared: no toggle)
+        ax.set_ylim(len(order) - 0.4, -0.6)  # first model on top (the axis is shared)
         ax.set_title(task)
-        ax.set_xlabel("sequence length T (steps)")
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.tight_layout()
-    fig.legend(handles, names, loc="upper center", ncol=3, frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
+        ax.set_xlabel("sequence length T (steps, log scale)")
+    legend_below(fig, {})
     save(fig, path)
+
+
+def _cpu_time(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} CPU-s"
+    return f"{seconds / 60:.0f} CPU-min" if seconds < 7200 else f"{seconds / 3600:.1f} CPU-h"
+
+
+def _spread(lengths, ratio: float = 1.4) -> list[int]:
+    """Tick lengths at least ``ratio`` apart (the shortest and the longest always kept), so
+    the labels of a search's close bisection lengths do not collide."""
+    chosen: list[int] = []
+    for length in sorted(set(int(n) for n in lengths)):
+        if not chosen or length >= chosen[-1] * ratio:
+            chosen.append(length)
+    longest = int(max(lengths))
+    if chosen[-1] != longest:
+        chosen[-1] = longest
+    return chosen
 
 
 def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFrame, models,

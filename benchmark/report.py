@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark import figures, gradient_figures, plotting, stats
+from benchmark import figures, gradient_figures, horizon_stats, plotting, stats
 from benchmark.report_data import focus_lengths, held_after_stop, through_time_profiles
 from benchmark.report_sections import ReportContext, markdown
 from benchmark.schema import usable
@@ -32,9 +32,16 @@ def write_report(run_dir: str | Path) -> Path:
 
     agg = stats.aggregate(summary)
     comparisons = stats.compare_models(summary)
-    horizon_table = stats.horizons(summary, agg)
+    tuning_summary = (store.load_summary(prefix="tuning_")
+                      if (root / "tuning_summary.csv").exists() else None)
+    horizon_table = horizon_stats.horizons(summary, agg, tuning_summary)
+    seeds = pd.concat([horizon_stats.seed_brackets(group).assign(task=task, model=model)
+                       for (task, model), group in usable(summary).groupby(
+                           ["task", "model"], sort=True, observed=True)], ignore_index=True)
     for name, table in (("stats", agg), ("comparisons", comparisons),
-                        ("horizons", horizon_table)):
+                        ("horizons", horizon_table),
+                        ("seed_horizons", seeds[["task", "model", "seed", "seed_low",
+                                                 "seed_high"]])):
         atomic_write(root / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
 
     focus = focus_lengths(agg)
@@ -44,8 +51,8 @@ def write_report(run_dir: str | Path) -> Path:
     ok = usable(summary)
     figures.error_vs_length(ok, agg, models, labels, fig_dir / "error_vs_length.png")
     figures.success_heatmap(agg, models, labels, fig_dir / "success_rate.png")
-    figures.horizon_plot(horizon_table, sorted(agg["seq_len"].unique()), models, labels,
-                         fig_dir / "memory_horizon.png")
+    search = pd.read_csv(root / "search.csv") if (root / "search.csv").exists() else None
+    figures.horizon_plot(horizon_table, ok, models, labels, fig_dir / "memory_horizon.png")
     figures.learning_curves(held_after_stop(curves, ok), focus, agg, models, labels,
                             fig_dir / "learning_curves.png")
     figures.cost(ok, models, labels, fig_dir / "cost.png")
@@ -63,6 +70,6 @@ def write_report(run_dir: str | Path) -> Path:
         tuning = pd.read_csv(root / "lr_selection.csv")
         figures.lr_choice(tuning, focus, models, labels, fig_dir / "learning_rate.png")
     context = ReportContext(root, run, grid, summary, agg, comparisons, horizon_table, focus,
-                            models, labels, not through.empty, tuning)
+                            models, labels, not through.empty, tuning, search)
     atomic_write_text(root / "report.md", markdown(context))
     return root / "report.md"

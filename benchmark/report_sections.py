@@ -43,6 +43,7 @@ class ReportContext:
     labels: dict[str, str]
     has_through: bool
     tuning: pd.DataFrame | None
+    search: pd.DataFrame | None = None
 
     @property
     def tasks(self) -> list[str]:
@@ -93,11 +94,22 @@ def header_section(ctx: ReportContext) -> list[str]:
 
 
 def horizon_section(ctx: ReportContext) -> list[str]:
-    lines = ["## Memory horizon", "",
-             "The longest length solved by at least half the seeds (\"≥\" where that is the "
-             "longest length run, so the true horizon may lie beyond), and, where a transition "
-             "was observed, the length at which a logistic fit of success on log length "
-             "crosses 50 % with its 95 % bootstrap interval over seeds.", ""]
+    lines = ["## Memory horizon", "", "![memory horizon](figures/memory_horizon.png)", "",
+             "Each model's horizon bracket [low, high): every length up to low was solved by "
+             "at least half the seeds (test set), high is the next length run and was not (∞: "
+             "solved up to the longest length run; 0: the shortest failed). L50: where a "
+             "logistic fit of success on log length crosses 50 %, with its 95 % bootstrap "
+             "interval over seeds widened to the lengths that were run, since the data cannot "
+             "place a crossing between two of them (under perfect separation the interval is "
+             "exactly that gap). Per-seed brackets: `seed_horizons.csv`.", ""]
+    if ctx.search is not None:
+        climb = sorted(ctx.search.loc[ctx.search["reason"] == "climb", "seq_len"].unique())
+        lines += [f"Lengths chosen by the horizon search: each (task, model) climbed "
+                  f"{', '.join(map(str, climb))} while at least half the seeds solved on "
+                  "validation, confirmed its first failure one length above, then bisected in "
+                  f"log length to a ratio of {ctx.grid.get('resolution', '?')}; ticks in the "
+                  "figure are the lengths each model ran, the label its CPU time. Every probe "
+                  "and its reason: `search.csv`.", ""]
     body = []
     for model in ctx.models:
         row = [ctx.labels[model]]
@@ -139,9 +151,6 @@ def figures_section(ctx: ReportContext) -> list[str]:
     return ["## Success rate", "", "![success rate](figures/success_rate.png)", "",
             "Read off: the share of seeds that met the task's success rule at each length; "
             "the boundary between light and dark cells is each model's horizon.", "",
-            "## Memory horizon per model", "", "![memory horizon](figures/memory_horizon.png)",
-            "", "Read off: squares are the longest solved length (hollow: none solved); dots "
-            "with bars are the logistic 50 % length and its 95 % interval.", "",
             "## Learning curves", "", "![learning curves](figures/learning_curves.png)", "",
             "Read off: validation error during training at the length where the models part ways "
             f"({focus}); median over seeds, "

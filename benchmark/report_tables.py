@@ -12,15 +12,19 @@ from benchmark.markdown import fmt, table
 SIGNIFICANCE = 0.05
 
 
+def _length(value: float) -> str:
+    return "∞" if math.isinf(value) else f"{value:g}"
+
+
 def horizon_cell(row) -> str:
-    text = "none" if row["horizon"] == 0 else (
-        f"≥ {row['horizon']:g}" if row["horizon"] >= row["longest"] else f"{row['horizon']:g}")
+    """``[low, high)``: solved (by half the seeds) up to low, failed at high; L50 with its
+    interval widened to the lengths run."""
+    text = f"[{_length(row['horizon_low'])}, {_length(row['horizon_high'])})"
     if not row.get("monotone", True):
         text += f" (not monotone, solved/seeds by T: {row['success_pattern']})"
-    if np.isfinite(row["l50"]):
-        interval = (f" [{fmt(row['l50_low'])}, {fmt(row['l50_high'])}]"
-                    if np.isfinite(row["l50_low"]) else "")
-        text += f" (L50 {fmt(row['l50'])}{interval})"
+    interval = f"[{_length(row['l50_low'])}, {_length(row['l50_high'])}]"
+    text += f", L50 {fmt(row['l50'])} {interval}" if np.isfinite(row["l50"]) else \
+        f", L50 in {interval}"
     return text
 
 
@@ -92,7 +96,11 @@ def error_table(agg: pd.DataFrame, task: str, models: list[str], labels) -> str:
     for model in [m for m in models if m in set(rows["model"])]:
         cells = []
         for length in lengths:
-            r = rows[(rows["model"] == model) & (rows["seq_len"] == length)].iloc[0]
+            match = rows[(rows["model"] == model) & (rows["seq_len"] == length)]
+            if match.empty:  # a length this model did not run (horizon search)
+                cells.append("–")
+                continue
+            r = match.iloc[0]
             cells.append(f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}] "
                          f"{int(round(r['success_rate'] * r['n']))}/{r['n']}")
         body.append([labels[model]] + cells)

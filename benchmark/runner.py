@@ -116,11 +116,12 @@ def check_device(device: str, backend: str) -> None:
 
 
 @contextlib.contextmanager
-def _backend(backend: str, n_jobs: int, scheduler: str | None):
-    """joblib's parallel configuration for the chosen engine (a Dask client where asked)."""
+def engine(backend: str, n_jobs: int, scheduler: str | None):
+    """joblib's parallel configuration for the chosen engine; yields the Dask client where
+    there is one (None for loky)."""
     if backend == "loky":
         with joblib.parallel_config(backend="loky", n_jobs=n_jobs):
-            yield
+            yield None
         return
     from dask.distributed import Client, LocalCluster
 
@@ -134,19 +135,19 @@ def _backend(backend: str, n_jobs: int, scheduler: str | None):
         client = Client(cluster)
     try:
         with joblib.parallel_config(backend="dask"):
-            yield
+            yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
-             scheduler: str | None = None, progress: bool = True) -> RunOutcome:
-    """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
+@contextlib.contextmanager
+def open_run(store: RunStore, grid: Grid, n_jobs: int, backend: str, scheduler: str | None):
+    """Check the engine, take the folder's lock, refuse a folder of another grid, clean up a
+    killed run's partial writes and keep run.json current (finished when the body returns)."""
     check_backend(backend, scheduler)
     check_device(grid.device, backend)
-    store = RunStore(out)
     with store.lock():
         previous = store.read_run()
         if previous is not None and previous.get("grid") != grid.to_dict():
@@ -157,10 +158,20 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
         record.update(environment=environment(), resumed=previous is not None,
                       n_jobs=n_jobs, backend=backend, finished=None)
         store.write_run(record)
+        yield record
+        record["finished"] = _now()
+        store.write_run(record)
+
+
+def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
+             scheduler: str | None = None, progress: bool = True) -> RunOutcome:
+    """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
+    store = RunStore(out)
+    with open_run(store, grid, n_jobs, backend, scheduler):
         tuning = grid.tuning_cells()
         bar = tqdm(total=len(tuning) + len(grid.cells()), unit="cell", disable=not progress,
                    desc=store.root.name, dynamic_ncols=True)
-        with bar, _backend(backend, n_jobs, scheduler):
+        with bar, engine(backend, n_jobs, scheduler):
             chosen = None
             outcomes = []
             if tuning:  # phase 1: every learning rate on tuning seeds, scored on validation
@@ -173,8 +184,6 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
             cells = grid.cells(chosen)  # phase 2: evaluation seeds on the test set
             outcomes.append(_execute(store, cells, n_jobs, bar))
         store.write_tables(cells)
-        record["finished"] = _now()
-        store.write_run(record)
     total = sum(o.total for o in outcomes)
     return RunOutcome(total, sum(o.skipped for o in outcomes), sum(o.computed for o in outcomes),
                       sum(o.failed for o in outcomes), [c for o in outcomes for c in o.corrupt])
@@ -194,21 +203,23 @@ def _execute(store: RunStore, cells: list[Cell], n_jobs: int, bar) -> RunOutcome
     return RunOutcome(len(cells), len(cells) - len(pending), len(pending), failed, corrupt)
 
 
+def finished_summary(store: RunStore, cell: Cell, corrupt: list[str]) -> dict | None:
+    """The stored summary of a finished cell, or None if it must be (re)computed: no file, an
+    unreadable file (reported in one line and appended to ``corrupt``), or a recorded error."""
+    path = store.cell_path(cell)
+    if not path.exists():
+        return None
+    try:
+        summary = store.read_cell(path)["summary"]
+    except CorruptCellFile as err:
+        print(f"warning: corrupt cell file, recomputing: {err}", file=sys.stderr)
+        corrupt.append(path.name)
+        return None
+    return None if summary.get("status") == "error" else summary
+
+
 def _pending(store: RunStore, cells: list[Cell]) -> tuple[list[Cell], list[str]]:
-    """Cells to (re)compute: no file, an unreadable file, or a recorded error."""
-    pending, corrupt = [], []
-    for cell in cells:
-        path = store.cell_path(cell)
-        if not path.exists():
-            pending.append(cell)
-            continue
-        try:
-            status = store.read_cell(path)["summary"].get("status")
-        except CorruptCellFile as err:
-            print(f"warning: corrupt cell file, recomputing: {err}", file=sys.stderr)
-            corrupt.append(path.name)
-            pending.append(cell)
-            continue
-        if status == "error":
-            pending.append(cell)
+    """Cells to (re)compute (see ``finished_summary``)."""
+    corrupt: list[str] = []
+    pending = [cell for cell in cells if finished_summary(store, cell, corrupt) is None]
     return pending, corrupt

@@ -43,6 +43,10 @@ def test_grid_cells_are_the_cross_product():
 def test_shipped_presets_load(name):
     grid = load_grid(name)
     assert grid.description
+    if name == "long":  # the horizon search over the tasks with a dependency gap
+        assert grid.search == "horizon" and (min(grid.lengths), max(grid.lengths)) == (10, 1000)
+        assert set(grid.tasks) == {"bit_memory", "adding", "copy_memory"} and grid.seeds == 3
+        return
     assert set(grid.models) >= {"rnn", "lstm_scratch", "gru", "lstm"}
     if name != "tutorial":  # the tutorial's experiment is noisy_sine by definition
         assert set(grid.tasks) == {"bit_memory", "noisy_sine", "adding", "copy_memory"}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark import stats
+from benchmark import horizon_stats, stats
 
 
 def test_wilson_interval_known_answers():
@@ -47,9 +47,9 @@ def test_paired_test_known_answers():
 
 
 def test_horizon_on_a_constructed_table():
-    assert stats.horizon([10, 20, 50, 100], [1.0, 1.0, 0.5, 0.0]) == 50
-    assert stats.horizon([10, 20], [0.0, 1 / 3]) == 0
-    assert stats.horizon([10, 20, 50], [1.0, 0.0, 2 / 3]) == 10  # the first gap ends it
+    assert horizon_stats.horizon([10, 20, 50, 100], [1.0, 1.0, 0.5, 0.0]) == 50
+    assert horizon_stats.horizon([10, 20], [0.0, 1 / 3]) == 0
+    assert horizon_stats.horizon([10, 20, 50], [1.0, 0.0, 2 / 3]) == 10  # the first gap ends it
 
 
 def test_logistic_midpoint_recovers_a_known_transition():
@@ -57,21 +57,49 @@ def test_logistic_midpoint_recovers_a_known_transition():
     lengths = np.repeat([5, 10, 20, 40, 80, 160, 320], 200)
     p = 1 / (1 + np.exp(2.0 * (np.log(lengths) - np.log(40))))
     success = rng.random(lengths.size) < p
-    assert stats.logistic_midpoint(lengths, success) == pytest.approx(40, rel=0.1)
-    assert math.isnan(stats.logistic_midpoint([5, 10], [1, 1]))
+    assert horizon_stats.logistic_midpoint(lengths, success) == pytest.approx(40, rel=0.1)
+    assert math.isnan(horizon_stats.logistic_midpoint([5, 10], [1, 1]))
 
 
 def test_logistic_midpoint_under_perfect_separation_lies_between_the_lengths():
     frame = pd.DataFrame({"seq_len": [10, 20, 40, 80] * 3, "seed": np.repeat([0, 1, 2], 4),
                           "solved": [1, 1, 0, 0] * 3})
-    l50, low, high = stats.logistic_midpoint_ci(frame)
+    l50, low, high = horizon_stats.logistic_midpoint_ci(frame)
     assert 20 < l50 < 40
     assert low <= l50 <= high
+    # the interval the data support is the whole gap between the two lengths, never a point
+    assert horizon_stats.l50_interval(frame)[1:] == (20, 40)
+    one_seed = frame[frame["seed"] == 0]
+    assert horizon_stats.l50_interval(one_seed)[1:] == (20, 40)
+
+
+def test_l50_at_the_edges_of_the_lengths_is_open_on_that_side():
+    lengths = [10, 20, 40] * 3
+    seeds = np.repeat([0, 1, 2], 3)
+    solved_all = pd.DataFrame({"seq_len": lengths, "seed": seeds, "solved": [1] * 9})
+    l50, low, high = horizon_stats.l50_interval(solved_all)
+    assert math.isnan(l50) and (low, high) == (40, math.inf)
+    solved_none = solved_all.assign(solved=0)
+    l50, low, high = horizon_stats.l50_interval(solved_none)
+    assert math.isnan(l50) and (low, high) == (0, 10)
+
+
+def test_widen_to_probed_and_brackets():
+    assert horizon_stats.widen_to_probed(23.0, 31.0, [10, 20, 40, 80]) == (20, 40)
+    assert horizon_stats.widen_to_probed(20.0, 40.0, [10, 20, 40, 80]) == (20, 40)
+    assert horizon_stats.widen_to_probed(5.0, 100.0, [10, 20]) == (0, math.inf)
+    assert horizon_stats.horizon_bracket([10, 20, 40], [1, 1, 0]) == (20, 40)
+    assert horizon_stats.horizon_bracket([10, 20, 40], [1, 1, 1]) == (40, math.inf)
+    assert horizon_stats.horizon_bracket([10, 20, 40], [0, 1, 1]) == (0, 10)
+    frame = pd.DataFrame({"seq_len": [10, 20, 40] * 2, "seed": [0, 0, 0, 1, 1, 1],
+                          "solved": [1, 1, 0, 1, 0, 1]})
+    seeds = horizon_stats.seed_brackets(frame).set_index("seed")
+    assert tuple(seeds.loc[0]) == (20, 40) and tuple(seeds.loc[1]) == (10, 20)
 
 
 def test_error_growth_recovers_a_power_law():
     lengths = np.array([10, 20, 50, 100, 200])
-    slope, low, high = stats.error_growth(lengths, 0.01 * lengths**0.5)
+    slope, low, high = horizon_stats.error_growth(lengths, 0.01 * lengths**0.5)
     assert slope == pytest.approx(0.5) and low <= 0.5 <= high
 
 
@@ -108,11 +136,13 @@ def test_horizons_table():
     rows = [{"task": "t", "model": "m", "seq_len": length, "seed": seed,
              "final_metric": 0.01 if length <= 20 else 0.9, "solved": length <= 20}
             for length in (10, 20, 40, 80) for seed in range(3)]
-    summary = _summary(rows)
-    table = stats.horizons(summary, stats.aggregate(summary))
+    summary = _summary(rows).assign(wall_seconds=2.0)
+    table = horizon_stats.horizons(summary, stats.aggregate(summary))
     row = table.iloc[0]
-    assert row["horizon"] == 20 and 20 < row["l50"] < 40
+    assert (row["horizon_low"], row["horizon_high"]) == (20, 40) and 20 < row["l50"] < 40
+    assert (row["l50_low"], row["l50_high"]) == (20, 40)  # perfect separation: the gap
     assert row["growth_slope"] > 0
+    assert row["n_probed"] == 4 and row["cpu_seconds"] == 2.0 * 12
 
 
 def test_wilson_interval_refuses_impossible_counts():
@@ -123,17 +153,17 @@ def test_wilson_interval_refuses_impossible_counts():
 
 
 def test_horizon_stops_at_the_first_failure_and_shows_the_pattern():
-    assert stats.horizon([10, 30, 100], [1, 1, 0]) == 30
-    assert stats.horizon([100, 10, 30], [0, 1, 1]) == 30  # order of the input does not matter
-    assert stats.horizon([10, 30, 100], [0, 1, 0.67]) == 0  # a failure below two successes
-    assert stats.horizon([10, 30, 100], [1, 0, 1]) == 10
-    assert stats.horizon([10, 30], [1, 1]) == 30
-    assert stats.success_pattern([30, 10, 100], [3, 0, 2], [3, 3, 3]) == \
+    assert horizon_stats.horizon([10, 30, 100], [1, 1, 0]) == 30
+    assert horizon_stats.horizon([100, 10, 30], [0, 1, 1]) == 30  # input order is free
+    assert horizon_stats.horizon([10, 30, 100], [0, 1, 0.67]) == 0  # failure below successes
+    assert horizon_stats.horizon([10, 30, 100], [1, 0, 1]) == 10
+    assert horizon_stats.horizon([10, 30], [1, 1]) == 30
+    assert horizon_stats.success_pattern([30, 10, 100], [3, 0, 2], [3, 3, 3]) == \
         "10: 0/3, 30: 3/3, 100: 2/3"
     rows = [{"task": "t", "model": "m", "seq_len": n, "seed": s, "final_metric": 0.0,
              "solved": ok} for n, oks in ((10, [0, 0, 0]), (30, [1, 1, 1]), (100, [1, 1, 0]))
             for s, ok in enumerate(oks)]
-    summary = _summary(rows)
-    row = stats.horizons(summary, stats.aggregate(summary)).iloc[0]
-    assert row["horizon"] == 0 and not row["monotone"]
+    summary = _summary(rows).assign(wall_seconds=1.0)
+    row = horizon_stats.horizons(summary, stats.aggregate(summary)).iloc[0]
+    assert (row["horizon_low"], row["horizon_high"]) == (0, 10) and not row["monotone"]
     assert row["success_pattern"] == "10: 0/3, 30: 3/3, 100: 2/3"

@@ -27,7 +27,7 @@ def _same_numbers(a, b):
 
 def test_sigkill_loses_no_finished_cell_and_the_rerun_matches(smoke_run, tmp_path):
     out = tmp_path / "killed"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     args = [sys.executable, "-m", "benchmark", "run", "--preset", "smoke", "--out", str(out),
             "--n-jobs", "2", "--no-progress"]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,

@@ -1,0 +1,159 @@
+"""The horizon search: its rule on a task with a known horizon, its tables, and its survival of
+a kill (the same probes and numbers after resuming)."""
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import ClassVar
+
+import pandas as pd
+import pytest
+import torch
+
+from benchmark import horizon_stats, stats
+from benchmark.config import Grid
+from benchmark.search import SearchPlan, bracket, next_probe
+from benchmark.search_runner import run_search
+from tasks import TASKS, Task
+from tests.conftest import ROOT, run_cli
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold(Task):
+    """Solved exactly at lengths up to ``horizon`` (and never at ``unlucky``): the metric a
+    cell reports is its own length, so the expected sequence of probes is known."""
+
+    name: ClassVar[str] = "threshold"
+    input_dim: ClassVar[int] = 1
+    output_dim: ClassVar[int] = 1
+    kind: ClassVar[str] = "regression"
+    metric_name: ClassVar[str] = "length"
+    success_rule: ClassVar[str] = "length <= horizon"
+    horizon: int = 50
+    unlucky: int = 0
+
+    def _generate(self, n, seq_len, rng):
+        return torch.zeros(n, seq_len, 1).numpy(), torch.full((n, 1), seq_len).numpy()
+
+    def baseline(self, seq_len):
+        return 1.0
+
+    def loss(self, output, target):
+        return (output ** 2).mean()
+
+    def metric(self, output, target):
+        return float(target[0, 0])
+
+    def solved(self, metric):
+        return metric <= self.horizon and metric != self.unlucky
+
+
+@pytest.fixture
+def threshold_task():
+    TASKS.register("threshold", label="threshold", description="test only")(Threshold)
+    yield
+    TASKS.remove("threshold")
+
+
+def _probes(horizon, unlucky=0, plan=SearchPlan(10, 1000)):
+    outcomes, probes = {}, []
+    while (probe := next_probe(outcomes, plan)) is not None:
+        probes.append(probe)
+        outcomes[probe[0]] = probe[0] <= horizon and probe[0] != unlucky
+    return probes, bracket(outcomes, plan)
+
+
+def test_the_rule_climbs_confirms_and_bisects():
+    probes, found = _probes(57)
+    assert probes == [(10, "climb"), (20, "climb"), (40, "climb"), (80, "climb"),
+                      (160, "confirm"), (57, "bisect"), (68, "bisect")]
+    assert (found.solved, found.failed) == (57, 68) and 68 / 57 <= 1.25
+
+
+def test_one_unlucky_length_does_not_end_the_climb():
+    probes, found = _probes(300, unlucky=40)
+    assert probes[:5] == [(10, "climb"), (20, "climb"), (40, "climb"), (80, "confirm"),
+                          (160, "climb")]
+    assert found.solved >= 240 and found.failed <= 320
+
+
+def test_the_edges_of_the_range():
+    assert _probes(5)[0] == [(10, "climb"), (20, "confirm")]  # nothing below the first length
+    assert _probes(5)[1] == bracket({10: False, 20: False}, SearchPlan(10, 1000))
+    probes, found = _probes(5000)
+    assert [n for n, _ in probes] == [10, 20, 40, 80, 160, 320, 640, 1000]
+    assert found.failed is None and found.solved == 1000
+    probes, _ = _probes(999)  # a failure at the cap needs no confirmation above it
+    assert probes[-2:] == [(1000, "climb"), (800, "bisect")]
+    assert all(n <= 1000 for n, _ in probes)
+
+
+def test_no_length_above_a_confirmed_failure():
+    for horizon in (12, 33, 57, 150, 420):  # (a failure at the cap: see the edges)
+        probes, found = _probes(horizon)
+        confirm = [r for _, r in probes].index("confirm")
+        failed, solved_below = probes[confirm - 1][0], probes[confirm - 2][0]
+        after = probes[confirm + 1:]
+        assert all(solved_below < n < failed for n, _ in after), horizon
+        assert solved_below <= found.solved < found.failed <= failed
+
+
+def test_search_run_writes_the_expected_probes_and_brackets(threshold_task, tmp_path):
+    grid = Grid(tasks=("threshold",), models=("rnn", "gru"), lengths=(10, 1000), seeds=2,
+                search="horizon", steps=2, hidden_size=2, batch_size=2, eval_every=1,
+                validation_size=2, test_size=2, grad_every=0, probe_size=2,
+                task_params=(("threshold", (("horizon", 57),)),))
+    outcome = run_search(grid, tmp_path / "run", n_jobs=1, progress=False)
+    assert outcome.computed == 2 * 7 * 2 and outcome.failed == 0  # models x probes x seeds
+    table = pd.read_csv(tmp_path / "run" / "search.csv")
+    for model in ("rnn", "gru"):
+        mine = table[table["model"] == model].sort_values("order")
+        assert list(zip(mine["seq_len"], mine["reason"], strict=True)) == _probes(57)[0]
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv")
+    rows = horizon_stats.horizons(summary, stats.aggregate(summary))
+    assert set(rows["horizon_low"]) == {57} and set(rows["horizon_high"]) == {68}
+    assert set(rows["l50_low"]) == {57} and set(rows["l50_high"]) == {68}  # the gap, no less
+    assert set(rows["n_probed"]) == {7} and (rows["cpu_seconds"] > 0).all()
+    again = run_search(grid, tmp_path / "run", n_jobs=1, progress=False)
+    assert (again.computed, again.skipped) == (0, 28)
+
+
+def test_a_killed_search_resumes_to_the_same_probes_and_numbers(tmp_path):
+    args = ["run", "--preset", "smoke", "--tasks", "bit_memory", "--models", "rnn,gru",
+            "--search", "horizon", "--min-length", "4", "--max-length", "64", "--seeds", "2",
+            "--steps", "150", "--n-jobs", "2", "--no-progress"]
+    whole = run_cli(*args, "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "benchmark", *args, "--out", str(out)],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "cells").glob("*.npz"))) < 6:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its workers, mid-search
+    proc.wait()
+    done = len(list((out / "cells").glob("*.npz")))
+    assert done >= 6 and not (out / "search.csv").exists()
+    resumed = run_cli(*args, "--out", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{done} already done" in resumed.stdout
+    pd.testing.assert_frame_equal(pd.read_csv(out / "search.csv"),
+                                  pd.read_csv(tmp_path / "whole" / "search.csv"))
+    timing = ["wall_seconds", "seconds_per_step"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "summary.csv").drop(columns=timing),
+        pd.read_csv(tmp_path / "whole" / "summary.csv").drop(columns=timing))
+
+
+def test_dry_run_describes_the_search():
+    result = run_cli("run", "--preset", "long", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "15 chains" in result.stdout and "[10, 20, 40, 80, 160, 320, 640, 1000]" in \
+        result.stdout
+    bad = run_cli("run", "--preset", "long", "--min-length", "10", "--dry-run")
+    assert bad.returncode == 2 and "go together" in bad.stderr
+

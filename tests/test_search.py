@@ -58,7 +58,10 @@ def threshold_task():
     TASKS.remove("threshold")
 
 
-def _probes(horizon, unlucky=0, plan=SearchPlan(10, 1000)):
+PLAN = SearchPlan(10, 1000)
+
+
+def _probes(horizon, unlucky=0, plan=PLAN):
     outcomes, probes = {}, []
     while (probe := next_probe(outcomes, plan)) is not None:
         probes.append(probe)

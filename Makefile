@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 RUN ?= results/quick
 N_JOBS ?= -1
 
-.PHONY: install test run smoke quick report bench lint clean reproduce
+.PHONY: install test run smoke quick report bench bench-search lint clean reproduce
 
 install: $(STAMP)
 
@@ -40,4 +40,7 @@ lint: install
 	$(PY) -m ruff check benchmark core tasks models tests
 
 clean:
-	rm -rf results/smoke results/quick results/bench .pytest_cache .ruff_cache
+	rm -rf results/smoke results/quick results/bench results/search_bench .pytest_cache .ruff_cache
+
+bench-search: install  ## the horizon search against a fixed grid at its resolution (CPU-seconds)
+	$(PY) -m benchmark.search_bench --out results/search_bench

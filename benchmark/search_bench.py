@@ -1,0 +1,99 @@
+"""``python -m benchmark.search_bench`` (``make bench-search``): what the horizon search saves.
+
+The same question answered both ways, side by side: where does each model stop on adding and
+bit_memory between T = 10 and T = 1000? Once by the horizon search, once by a fixed grid at
+the resolution the search reaches (lengths spaced by the factor ``resolution`` over the whole
+range, so every bracket it finds is as fine as the search's). Writes ``search_bench.csv`` (per
+task and model: both brackets, whether they agree, the CPU-seconds of each) and
+``search_bench.md`` to ``--out``; the two runs stay in ``--out``/search and ``--out``/grid.
+CPU-seconds are the sum of the cells' own wall times (tuning included), so the number of
+workers does not enter the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark import horizon_stats, stats
+from benchmark.config import Grid
+from benchmark.markdown import frame_table
+from benchmark.runner import run_grid
+from benchmark.search_runner import run_search
+from benchmark.store import RunStore, atomic_write, atomic_write_text
+
+TARGET = 1 / 3  # the search should need at most this share of the fixed grid's CPU-seconds
+QUESTION = dict(tasks=("adding", "bit_memory"), models=("rnn", "gru", "lstm"), seeds=2,
+                steps=600, hidden_size=16, batch_size=32, lr=3e-3, eval_every=100,
+                validation_size=256, test_size=256, grad_every=0)
+QUICK = dict(QUESTION, models=("rnn", "gru"), steps=40, eval_every=20, validation_size=32,
+             test_size=32)
+
+
+def fixed_lengths(start: int, cap: int, resolution: float) -> list[int]:
+    """Integer lengths from start to cap, each at most ``resolution`` times the one before."""
+    count = math.ceil(math.log(cap / start) / math.log(resolution))
+    while True:  # rounding to integers can stretch a step: add points until none is too long
+        lengths = sorted({round(start * (cap / start) ** (k / count)) for k in range(count + 1)})
+        if all(b / a <= resolution for a, b in zip(lengths, lengths[1:], strict=False)):
+            return lengths
+        count += 1
+
+
+def _brackets(run: Path) -> pd.DataFrame:
+    store = RunStore(run)
+    summary = store.load_summary()
+    tuning = store.load_summary(prefix="tuning_") if (run / "tuning_summary.csv").exists() \
+        else None
+    table = horizon_stats.horizons(summary, stats.aggregate(summary), tuning)
+    return table[["task", "model", "horizon_low", "horizon_high", "n_probed", "cpu_seconds"]]
+
+
+def compare(out: Path, question: dict, start: int, cap: int, resolution: float,
+            n_jobs: int) -> pd.DataFrame:
+    search = Grid(lengths=(start, cap), search="horizon", resolution=resolution, **question)
+    grid = Grid(lengths=tuple(fixed_lengths(start, cap, resolution)), **question)
+    run_search(search, out / "search", n_jobs=n_jobs, progress=False)
+    run_grid(grid, out / "grid", n_jobs=n_jobs, progress=False)
+    table = _brackets(out / "grid").merge(_brackets(out / "search"), on=["task", "model"],
+                                          suffixes=("_grid", "_search"))
+    # both locate the same transition when their brackets overlap
+    table["agree"] = (table[["horizon_low_grid", "horizon_low_search"]].max(axis=1)
+                      < table[["horizon_high_grid", "horizon_high_search"]].min(axis=1))
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="results/search_bench")
+    parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--quick", action="store_true", help="a tiny budget (tests)")
+    parser.add_argument("--max-length", type=int, default=1000)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    question = QUICK if args.quick else QUESTION
+    table = compare(out, question, 10, args.max_length, 1.25, args.n_jobs)
+    atomic_write(out / "search_bench.csv", lambda h: table.to_csv(h, index=False))
+    grid_cpu, search_cpu = table["cpu_seconds_grid"].sum(), table["cpu_seconds_search"].sum()
+    ratio = search_cpu / grid_cpu
+    lines = ["# What the horizon search saves", "",
+             f"Question: the horizon of {', '.join(question['models'])} on "
+             f"{', '.join(question['tasks'])} between T = 10 and {args.max_length}, "
+             f"{question['seeds']} seeds, {question['steps']} steps, hidden "
+             f"{question['hidden_size']}. Fixed grid: "
+             f"{', '.join(map(str, fixed_lengths(10, args.max_length, 1.25)))}.", "",
+             frame_table(table), "",
+             f"CPU-seconds: search {search_cpu:.0f}, fixed grid {grid_cpu:.0f}: ratio "
+             f"{ratio:.2f}, target ≤ {TARGET:.2f}: {'met' if ratio <= TARGET else 'MISSED'}. "
+             f"Brackets agree for {int(table['agree'].sum())} of {len(table)} (task, model).",
+             ""]
+    atomic_write_text(out / "search_bench.md", "\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

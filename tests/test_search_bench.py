@@ -1,0 +1,20 @@
+"""The search-vs-grid comparison on a tiny budget: it runs both and writes its verdict."""
+
+import pandas as pd
+
+from benchmark import search_bench
+
+
+def test_fixed_lengths_reach_the_resolution_everywhere():
+    lengths = search_bench.fixed_lengths(10, 1000, 1.25)
+    assert lengths[0] == 10 and lengths[-1] == 1000
+    assert all(b / a <= 1.25 for a, b in zip(lengths, lengths[1:], strict=False))
+
+
+def test_search_bench_quick(tmp_path):
+    assert search_bench.main(["--quick", "--out", str(tmp_path), "--max-length", "40",
+                              "--n-jobs", "1"]) == 0
+    table = pd.read_csv(tmp_path / "search_bench.csv")
+    assert len(table) == 4 and table["agree"].all()
+    assert (table["n_probed_search"] <= table["n_probed_grid"]).all()
+    assert "CPU-seconds: search" in (tmp_path / "search_bench.md").read_text()

@@ -145,3 +145,22 @@ def test_copy_memory_layout_labels_and_baselines():
     assert task.metric(guess, target) == pytest.approx(task.baseline(seq_len), abs=0.01)
     perfect = torch.nn.functional.one_hot(target.long(), 9).float()
     assert task.metric(perfect, target) == 0.0 and task.solved(0.0)
+
+
+def test_adding_variants_place_the_markers_as_their_papers_do():
+    rng = np.random.default_rng(0)
+    halves, _ = get_task("adding").generate(4000, 40, rng)
+    first = np.argmax(halves[:, :, 1] == 1, axis=1)
+    last = 39 - np.argmax(halves[:, ::-1, 1] == 1, axis=1)
+    assert (first < 20).all() and (last >= 20).all()
+    x, y = get_task("adding", variant="anywhere").generate(4000, 40, rng)
+    marks = x[:, :, 1] == 1
+    assert (marks.sum(axis=1) == 2).all()  # two distinct positions
+    np.testing.assert_allclose((x[:, :, 0] * marks).sum(axis=1), y[:, 0], rtol=1e-6)
+    first = np.argmax(marks, axis=1)
+    assert (first >= 20).any()  # both markers may fall in the second half
+    # mean lag of the first: 39 - E[min of 2 of 0..39] = 39 - (41 / 3 - 1), about 2T/3
+    assert abs((39 - first).mean() - (39 - (41 / 3 - 1))) < 0.6
+    assert float(((y - 1) ** 2).mean()) == pytest.approx(1 / 6, rel=0.05)  # same baseline
+    with pytest.raises(UsageError, match="variant='middle'"):
+        get_task("adding", variant="middle")

@@ -16,8 +16,8 @@ from core.errors import UsageError
 
 
 def compare_runs(run_a, run_b) -> pd.DataFrame:
-    a = usable(RunStore(run_a).load_summary())
-    b = usable(RunStore(run_b).load_summary())
+    a = usable(RunStore(run_a).load_usable_summary())
+    b = usable(RunStore(run_b).load_usable_summary())
     merged = a[KEYS + ["final_metric"]].merge(b[KEYS + ["final_metric"]], on=KEYS,
                                              suffixes=("_a", "_b"))
     if merged.empty:

@@ -7,6 +7,8 @@ The statistics are computed once here and handed to the figures and to the markd
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +21,29 @@ from benchmark.store import RunStore, atomic_write, atomic_write_text
 
 
 def write_report(run_dir: str | Path) -> Path:
+    """Write the report of a run: everything goes to a staging folder first and is moved into
+    place only when all of it was written, so a failure leaves the previous report whole."""
     store = RunStore(run_dir)
-    root = store.root
     run = store.read_run() or {}
-    summary = store.load_summary()
-    curves = store.load_curves()
+    summary, curves = store.load_usable_summary(), store.load_curves()
+    staging = store.root / ".report.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        _write(store, run, summary, curves, staging)
+        for path in sorted(staging.rglob("*")):
+            if path.is_file():
+                target = store.root / path.relative_to(staging)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return store.root / "report.md"
+
+
+def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFrame,
+           out: Path) -> None:
+    root = store.root
     grid = run.get("grid", {})
     models = [m for m in grid.get("models", []) if m in set(summary["model"])] or \
         sorted(summary["model"].unique())
@@ -31,6 +51,7 @@ def write_report(run_dir: str | Path) -> Path:
                       strict=True))
 
     agg = stats.aggregate(summary)
+    agg = agg[agg["n"] > 0]  # a (task, model, length) whose every cell crashed: counted only
     comparisons = stats.compare_models(summary)
     tuning_summary = (store.load_summary(prefix="tuning_")
                       if (root / "tuning_summary.csv").exists() else None)
@@ -42,10 +63,10 @@ def write_report(run_dir: str | Path) -> Path:
                         ("horizons", horizon_table),
                         ("seed_horizons", seeds[["task", "model", "seed", "seed_low",
                                                  "seed_high"]])):
-        atomic_write(root / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
+        atomic_write(out / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
 
     focus = focus_lengths(agg)
-    fig_dir = root / "figures"
+    fig_dir = out / "figures"
     fig_dir.mkdir(exist_ok=True)
     plotting.setup()
     ok = usable(summary)
@@ -71,5 +92,4 @@ def write_report(run_dir: str | Path) -> Path:
         figures.lr_choice(tuning, focus, models, labels, fig_dir / "learning_rate.png")
     context = ReportContext(root, run, grid, summary, agg, comparisons, horizon_table, focus,
                             models, labels, not through.empty, tuning, search)
-    atomic_write_text(root / "report.md", markdown(context))
-    return root / "report.md"
+    atomic_write_text(out / "report.md", markdown(context))

@@ -226,9 +226,10 @@ def rules_section(ctx: ReportContext) -> list[str]:
             "- Error: the test metric of a cell on its fixed test set, read once after "
             "training; every stop, best value and learning-rate choice was made on a separate "
             "validation set.",
-            "- A cell whose loss became NaN/inf is `diverged`: it counts as not solved, with "
-            "the task's baseline as its error, never as missing data. A cell that crashed "
-            "(`error`) is left out of the statistics and counted.",
+            "- A cell whose loss became NaN/inf, or whose test error is non-finite or above "
+            "10x the baseline, is `diverged`: it counts as not solved, with the task's "
+            "baseline as its error, never as missing data, and is never named best. A cell "
+            "that crashed (`error`) is left out of the statistics and counted.",
             "- Intervals are 95 %: bootstrap of the mean for errors (fixed seed), Wilson for "
             "success rates.", "",
             "## Environment", ""] \

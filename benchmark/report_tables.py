@@ -46,7 +46,11 @@ def differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str]) -> l
 def winners_table(agg: pd.DataFrame, comparisons: pd.DataFrame, labels) -> str:
     body = []
     for (task, length), rows in agg.groupby(["task", "seq_len"], sort=True, observed=True):
-        ranked = rows.sort_values("mean", kind="stable")
+        # a model whose every seed diverged scores the baseline but is never "best"
+        ranked = rows[rows["n_diverged"] < rows["n"]].sort_values("mean", kind="stable")
+        if ranked.empty:
+            body.append([task, str(length), "none (every model diverged)", "–", "–", "–"])
+            continue
         best = ranked.iloc[0]
         tied = ranked[ranked["mean"] == best["mean"]]
         name = labels[best["model"]] if len(tied) == 1 else \
@@ -101,7 +105,8 @@ def error_table(agg: pd.DataFrame, task: str, models: list[str], labels) -> str:
                 cells.append("–")
                 continue
             r = match.iloc[0]
+            diverged = f" ({int(r['n_diverged'])} diverged)" if r["n_diverged"] else ""
             cells.append(f"{fmt(r['mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}] "
-                         f"{int(round(r['success_rate'] * r['n']))}/{r['n']}")
+                         f"{int(round(r['success_rate'] * r['n']))}/{r['n']}{diverged}")
         body.append([labels[model]] + cells)
     return table(["model"] + [f"T = {length}" for length in lengths], body)

@@ -154,6 +154,9 @@ def open_run(store: RunStore, grid: Grid, n_jobs: int, backend: str, scheduler: 
             raise UsageError(f"{store.root} holds a different grid; rerun with the same preset "
                              "and flags to resume it, or choose another --out")
         store.remove_partial_writes()
+        if previous is not None and (upgraded := _upgrade(store)):
+            print(f"note: {upgraded} cell files of an earlier version got their checksums",
+                  file=sys.stderr)
         record = previous or {"grid": grid.to_dict(), "started": _now()}
         record.update(environment=environment(), resumed=previous is not None,
                       n_jobs=n_jobs, backend=backend, finished=None)
@@ -161,6 +164,18 @@ def open_run(store: RunStore, grid: Grid, n_jobs: int, backend: str, scheduler: 
         yield record
         record["finished"] = _now()
         store.write_run(record)
+
+
+def _upgrade(store: RunStore) -> int:
+    """Checksums for cell files written before they existed; unreadable ones are left for the
+    run to report and recompute."""
+    upgraded = 0
+    for path in sorted(store.cells_dir.glob("*.npz")):
+        try:
+            upgraded += store.add_checksum(path)
+        except CorruptCellFile:
+            continue
+    return upgraded
 
 
 def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",

@@ -24,6 +24,37 @@ def as_columns(columns: dict[str, type], values: dict[str, list]) -> dict[str, n
     return {name: np.asarray(values[name], dtype=dtype) for name, dtype in columns.items()}
 
 
+DIVERGENCE_FACTOR = 10.0  # a test error above this multiple of the baseline: diverged
+
+
+def apply_divergence_rule(summary: pd.DataFrame) -> pd.DataFrame:
+    """One rule for a run away model, whatever its task: a cell whose loss turned non-finite
+    (status ``diverged`` already), or whose test error is non-finite or above
+    DIVERGENCE_FACTOR x the task's baseline, is ``diverged``, and scores exactly the baseline
+    everywhere (final, validation and best metric; normalised error 1; not solved). Ten times
+    the memoryless error is far beyond anything training towards the target produces (the
+    worst other cell of the reference run sat at 1.04x), yet a blow-up (an IRNN at 7e7) is
+    caught."""
+    summary = summary.copy()
+    if summary.empty or "final_metric" not in summary:
+        return summary
+    final = summary["final_metric"].astype(float)
+    blown = (summary["status"] == "ok") & (~np.isfinite(final)
+                                            | (final > DIVERGENCE_FACTOR * summary["baseline"]))
+    summary.loc[blown, "message"] = [f"test error {v:.3g} above {DIVERGENCE_FACTOR:g}x the "
+                                     "baseline" for v in final[blown]]
+    summary.loc[blown, "status"] = "diverged"
+    diverged = summary["status"] == "diverged"
+    for column in ("final_metric", "validation_metric", "best_validation_metric"):
+        if column in summary:
+            summary.loc[diverged, column] = summary.loc[diverged, "baseline"]
+    summary.loc[diverged, "normalised_error"] = 1.0
+    for column in ("solved", "solved_validation"):
+        if column in summary:
+            summary.loc[diverged, column] = False
+    return summary
+
+
 def usable(summary: pd.DataFrame) -> pd.DataFrame:
     """Cells that count: everything but crashes (status ``error``). A diverged cell counts,
     with its task's baseline as its error."""

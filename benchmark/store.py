@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +25,22 @@ import numpy as np
 import pandas as pd
 
 from benchmark.config import Cell
-from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, KEYS
+from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, KEYS, apply_divergence_rule
 from core.errors import UsageError
+
+REQUIRED_SUMMARY = KEYS + ["status", "model_label", "final_metric", "solved", "baseline",
+                           "input_length", "wall_seconds"]
+CHECKSUM = "sha256"  # the member of a cell file that holds the checksum of the others
+
+
+def content_checksum(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of named arrays' content: names, dtypes, shapes and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 class CorruptCellFile(Exception):
@@ -65,9 +79,20 @@ class RunStore:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold an exclusive lock on the folder; a second writer is refused, not queued.
-        The kernel drops the lock when the process dies, so a killed run never leaves it stale."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as handle:
+        The kernel drops the lock when the process dies, so a killed run never leaves it stale.
+        A folder that holds files but no run of this tool is refused: a run never writes over
+        (or cleans up) someone else's files."""
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"--out {self.root} is a file, not a folder")
+        if self.root.is_dir() and any(self.root.iterdir()) and self.read_run() is None:
+            raise UsageError(f"--out {self.root} holds files but no run.json of a longdep run; "
+                             "choose an empty or new folder")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / ".lock", "w")  # noqa: SIM115  (closed below)
+        except OSError as err:
+            raise UsageError(f"--out {self.root}: cannot write there ({err.strerror})") from None
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -77,8 +102,18 @@ class RunStore:
 
     # --- run metadata ---------------------------------------------------------------------
     def read_run(self) -> dict | None:
+        """The run's record, None where there is none; a damaged one is a UsageError."""
         path = self.root / "run.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise UsageError(f"{path} is damaged ({type(err).__name__}); restore it or start "
+                             "a new --out") from None
+        if not isinstance(record, dict) or "grid" not in record:
+            raise UsageError(f"{path} is not the record of a longdep run")
+        return record
 
     def write_run(self, record: dict) -> None:
         atomic_write_text(self.root / "run.json", json.dumps(record, indent=2, sort_keys=True))
@@ -91,24 +126,63 @@ class RunStore:
         arrays = {"summary": np.array(json.dumps(result.summary, default=_json_default))}
         arrays.update({f"curve_{k}": v for k, v in result.curve.items()})
         arrays.update({f"grad_{k}": v for k, v in result.gradients.items()})
-        atomic_write(self.cell_path(result.cell), lambda handle: np.savez_compressed(handle,
-                                                                                     **arrays))
+        self._write_arrays(self.cell_path(result.cell), arrays)
 
-    def read_cell(self, path: Path) -> dict:
-        """The stored record of one cell: {"summary": dict, "curve": {...}, "gradients": {...}}."""
+    @staticmethod
+    def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+        arrays = {**arrays, CHECKSUM: np.array(content_checksum(arrays))}
+        atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+    def read_cell(self, path: Path, legacy: bool = False) -> dict:
+        """The stored record of one cell: {"summary": dict, "curve": {...}, "gradients": {...}}.
+
+        Every read verifies the SHA-256 of the content against the one stored with it, so a
+        damaged file is either refused (CorruptCellFile) or provably the numbers written.
+        ``legacy`` accepts a file written before checksums existed (only for the upgrade, and
+        only with exactly the members such a file has)."""
         try:
             with np.load(path, allow_pickle=False) as data:
-                record = {
-                    "summary": json.loads(str(data["summary"])),
-                    "curve": {k[6:]: data[k] for k in data.files if k.startswith("curve_")},
-                    "gradients": {k[5:]: data[k] for k in data.files if k.startswith("grad_")},
-                }
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-            raise CorruptCellFile(f"{path}: {err}") from None
+                arrays = {name: data[name] for name in data.files}
+            stored = str(arrays.pop(CHECKSUM)) if CHECKSUM in arrays else None
+            expected = {"summary"} | {f"curve_{c}" for c in CURVE_COLUMNS} | \
+                {f"grad_{c}" for c in GRADIENT_COLUMNS}
+            if set(arrays) != expected:  # (also a damaged member name, e.g. the checksum's)
+                raise CorruptCellFile(f"{path}: unexpected members {sorted(arrays)}")
+            if stored is None and not legacy:
+                raise CorruptCellFile(f"{path}: no checksum")
+            if stored is not None and stored != content_checksum(arrays):
+                raise CorruptCellFile(f"{path}: checksum mismatch")
+            record = {
+                "summary": json.loads(str(arrays["summary"])),
+                "curve": {k[6:]: v for k, v in arrays.items() if k.startswith("curve_")},
+                "gradients": {k[5:]: v for k, v in arrays.items() if k.startswith("grad_")},
+            }
+        except CorruptCellFile:
+            raise
+        except Exception as err:  # noqa: BLE001  (zlib, zip, npy header, JSON: all mean damage)
+            raise CorruptCellFile(f"{path}: {type(err).__name__}: {err}") from None
         if set(record["curve"]) != set(CURVE_COLUMNS) or \
-                set(record["gradients"]) != set(GRADIENT_COLUMNS):
+                set(record["gradients"]) != set(GRADIENT_COLUMNS) or \
+                not isinstance(record["summary"], dict):
             raise CorruptCellFile(f"{path}: missing columns")
         return record
+
+    def add_checksum(self, path: Path) -> bool:
+        """Give a cell file written before checksums existed its checksum, after reading it
+        back whole (CorruptCellFile if it cannot be); False if it has one already. Call while
+        holding the lock."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if CHECKSUM in data.files:
+                    return False
+        except Exception as err:  # noqa: BLE001
+            raise CorruptCellFile(f"{path}: {type(err).__name__}: {err}") from None
+        record = self.read_cell(path, legacy=True)
+        arrays = {"summary": np.array(json.dumps(record["summary"]))}
+        arrays.update({f"curve_{k}": v for k, v in record["curve"].items()})
+        arrays.update({f"grad_{k}": v for k, v in record["gradients"].items()})
+        self._write_arrays(path, arrays)
+        return True
 
     def remove_partial_writes(self) -> int:
         """Delete temporary files left by a killed writer (call only while holding the lock)."""
@@ -133,7 +207,7 @@ class RunStore:
             grads.append(_long_frame(keys, record["gradients"]))
         if not summaries:
             return
-        summary = pd.DataFrame(summaries)
+        summary = apply_divergence_rule(pd.DataFrame(summaries))
         summary["task_params"] = summary["task_params"].map(lambda p: json.dumps(p,
                                                                                 sort_keys=True))
         summary = summary.sort_values(KEYS, kind="stable").reset_index(drop=True)
@@ -151,6 +225,19 @@ class RunStore:
     def load_summary(self, prefix: str = "") -> pd.DataFrame:
         return _read(self.root / f"{prefix}summary.csv", pd.read_csv)
 
+    def load_usable_summary(self) -> pd.DataFrame:
+        """The summary for analysis, checked first: a damaged table, missing columns or a run
+        with no usable cell (all crashed) is one UsageError, before anything is written."""
+        summary = self.load_summary()
+        if "status" in summary.columns and summary["status"].eq("error").all():
+            raise UsageError(f"{self.root}: none of its {len(summary)} cells is usable (all "
+                             "crashed); see the message column of summary.csv")
+        missing = [c for c in REQUIRED_SUMMARY if c not in summary.columns]
+        if missing:
+            raise UsageError(f"{self.root}/summary.csv lacks columns {missing}; rerun the same "
+                             "`run` command to rebuild it")
+        return summary
+
     def load_curves(self) -> pd.DataFrame:
         return _read(self.root / "curves.parquet", pd.read_parquet)
 
@@ -163,7 +250,11 @@ class RunStore:
 def _read(path: Path, reader, **kwargs) -> pd.DataFrame:
     if not path.exists():
         raise UsageError(f"{path} does not exist; is {path.parent} a finished run folder?")
-    return reader(path, **kwargs)
+    try:
+        return reader(path, **kwargs)
+    except Exception as err:  # noqa: BLE001  (a truncated CSV or Parquet file, a bad encoding)
+        raise UsageError(f"{path} is damaged ({type(err).__name__}); rerun the same `run` "
+                         "command to rebuild it") from None
 
 
 def _long_frame(keys: dict, columns: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -1,18 +1,20 @@
 """The sweep survives faults: killed runs, crashing cells, corrupt files, concurrent runs."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from benchmark import cli
 from benchmark.presets import load_grid
 from benchmark.runner import run_grid
-from benchmark.store import RunStore
+from benchmark.store import CorruptCellFile, RunStore
 from tests.conftest import ROOT, run_cli
 
 TIMING = ["wall_seconds", "seconds_per_step"]
@@ -82,6 +84,49 @@ def test_a_crashing_cell_is_recorded_and_retried_alone(tmp_path, capsys, tempora
                      "--no-progress"])
     assert code == 1
     assert "1 of 2 cells failed" in capsys.readouterr().err
+
+
+def _same_record(a, b) -> bool:
+    if json.dumps(a["summary"], sort_keys=True) != json.dumps(b["summary"], sort_keys=True):
+        return False
+    return all(np.array_equal(a[part][k], b[part][k]) and a[part][k].dtype == b[part][k].dtype
+               for part in ("curve", "gradients") for k in a[part])
+
+
+def test_every_byte_flip_is_detected_or_harmless(smoke_run, tmp_path):
+    """Flip bytes across the whole of a cell file: each read either refuses the file or gives
+    back exactly the numbers written (the checksum leaves no third outcome)."""
+    store = RunStore(smoke_run)
+    original = sorted((smoke_run / "cells").glob("*.npz"))[0]
+    clean = store.read_cell(original)
+    data = original.read_bytes()
+    victim = tmp_path / original.name
+    detected = harmless = 0
+    for position in range(0, len(data), max(1, len(data) // 1500)):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x5A
+        victim.write_bytes(bytes(damaged))
+        try:
+            record = store.read_cell(victim)
+        except CorruptCellFile:
+            detected += 1
+            continue
+        assert _same_record(record, clean), f"a flip at byte {position} changed the numbers"
+        harmless += 1
+    assert detected > 0.5 * (detected + harmless)
+
+
+def test_a_cell_file_without_its_checksum_is_upgraded_once(smoke_copy):
+    store = RunStore(smoke_copy)
+    path = sorted((smoke_copy / "cells").glob("*.npz"))[0]
+    with np.load(path) as data:  # rewrite it as a file of an earlier version
+        arrays = {k: data[k] for k in data.files if k != "sha256"}
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(CorruptCellFile, match="no checksum"):
+        store.read_cell(path)
+    outcome = run_grid(load_grid("smoke"), smoke_copy, n_jobs=1, progress=False)
+    assert outcome.computed == 0  # read back whole, given its checksum, not recomputed
+    store.read_cell(path)
 
 
 def test_a_corrupt_cell_file_is_reported_and_recomputed(smoke_copy, smoke_run, capsys):

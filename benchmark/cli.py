@@ -7,7 +7,9 @@ no traceback, and nothing written.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -183,11 +185,25 @@ def _command_compare(args) -> int:
     print(f"a = {args.run_a}, b = {args.run_b}; mean_diff = a - b (negative: a is better)")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if args.out:
-        table.to_csv(args.out, index=False)
+        try:
+            table.to_csv(args.out, index=False)
+        except OSError as err:
+            why = err.strerror or err
+            raise UsageError(f"compare --out {args.out}: cannot write there ({why})") from None
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the same unwinding as Ctrl-C (partial writes removed)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         args = build_parser().parse_args(argv)
         handler = {"list": lambda: _command_list(), "run": lambda: _command_run(args),
@@ -197,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"longdep: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("longdep: interrupted; finished cells are kept, rerun to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        what = "terminated" if isinstance(err, Terminated) else "interrupted"
+        print(f"longdep: {what}; finished cells are kept, rerun to resume", file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130

@@ -7,7 +7,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from benchmark.config import Grid
+from benchmark.config import GRID_FIELDS, Grid
+from benchmark.fields import check_value
 from core.errors import UsageError
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -20,6 +21,9 @@ def preset_names() -> list[str]:
 def preset_path(name_or_path: str) -> Path:
     """A shipped preset's name, or the path of a user's TOML file of the same form."""
     path = Path(name_or_path)
+    if path.is_dir():
+        raise UsageError(f"preset {name_or_path!r} is a folder; give a .toml file or one of: "
+                         f"{', '.join(preset_names())}")
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise UsageError(f"preset file {name_or_path!r} does not exist")
@@ -33,12 +37,22 @@ def preset_path(name_or_path: str) -> Path:
 def load_preset(name_or_path: str) -> dict[str, Any]:
     path = preset_path(name_or_path)
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"preset file {path} is not UTF-8 text") from None
+    except OSError as err:
+        raise UsageError(f"preset file {path} cannot be read ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"preset file {path} is not valid TOML: {err}") from None
 
 
 def load_grid(name_or_path: str, overrides: dict[str, Any] | None = None) -> Grid:
+    """The preset's grid with ``overrides`` (from flags) on top; a bad flag value is named as
+    the flag, a bad preset value with its file."""
     record = load_preset(name_or_path)
-    record.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    for name, value in overrides.items():
+        if name in GRID_FIELDS:
+            check_value(name, value, GRID_FIELDS[name], f" (--{name.replace('_', '-')})")
+    record.update(overrides)
     return Grid.from_dict(record, source=str(preset_path(name_or_path)))

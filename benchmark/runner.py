@@ -16,6 +16,8 @@ import os
 import platform
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from core.errors import UsageError
 from tasks import get_task
 
 BACKENDS = ("loky", "dask")
+DASK_CONNECT_TIMEOUT = 10  # seconds to reach a --scheduler before giving up
 
 
 @dataclasses.dataclass
@@ -42,8 +45,30 @@ class RunOutcome:
     corrupt: list[str]  # cell files found unreadable and recomputed
 
 
-def run_cell(cell: Cell) -> CellResult:
-    """train_cell that never raises: a bug or an out-of-memory becomes a status ``error``."""
+_watching: list[int] = []  # the pid this worker process watches, once started
+
+
+def exit_with(parent: int | None) -> None:
+    """In a local worker process, exit as soon as ``parent`` (the run's process) is gone: a
+    worker whose run was killed (SIGKILL or SIGTERM of the run alone, not its group) must
+    not idle on. Polls the parent pid once a second from a daemon thread; a no-op in the run's
+    own process, for remote (Dask) workers (``parent`` None) and when already watching."""
+    if parent is None or os.getpid() == parent or _watching:
+        return
+    _watching.append(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)  # the run is gone: nothing will read this worker's results
+
+    threading.Thread(target=watch, name="longdep-exit-with-parent", daemon=True).start()
+
+
+def run_cell(cell: Cell, parent: int | None = None) -> CellResult:
+    """train_cell that never raises: a bug or an out-of-memory becomes a status ``error``.
+    ``parent``: the run's pid, for a local worker to exit with it (see ``exit_with``)."""
+    exit_with(parent)
     try:
         return train_cell(cell)
     except Exception as err:  # noqa: BLE001  (any failure of a plugged-in task/model)
@@ -101,10 +126,16 @@ def check_backend(backend: str, scheduler: str | None) -> None:
         raise UsageError("--scheduler needs --backend dask")
     if backend == "dask":
         try:
-            import dask.distributed  # noqa: F401
+            import dask.distributed
         except ImportError:
             raise UsageError("--backend dask needs the dask extra: pip install '.[dask]'") \
                 from None
+        if scheduler:  # reach it before anything is written
+            try:
+                dask.distributed.Client(scheduler, timeout=DASK_CONNECT_TIMEOUT).close()
+            except (OSError, TimeoutError, ValueError) as err:
+                raise UsageError(f"--scheduler {scheduler}: no Dask scheduler answered within "
+                                 f"{DASK_CONNECT_TIMEOUT} s ({type(err).__name__})") from None
 
 
 def check_device(device: str, backend: str) -> None:
@@ -182,6 +213,7 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
              scheduler: str | None = None, progress: bool = True) -> RunOutcome:
     """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
     store = RunStore(out)
+    parent = os.getpid() if backend == "loky" else None  # local workers exit with it
     with open_run(store, grid, n_jobs, backend, scheduler):
         tuning = grid.tuning_cells()
         bar = tqdm(total=len(tuning) + len(grid.cells()), unit="cell", disable=not progress,
@@ -190,28 +222,29 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
             chosen = None
             outcomes = []
             if tuning:  # phase 1: every learning rate on tuning seeds, scored on validation
-                outcomes.append(_execute(store, tuning, n_jobs, bar))
+                outcomes.append(_execute(store, tuning, n_jobs, bar, parent))
                 store.write_tables(tuning, prefix="tuning_")
                 selection = select_lr(store.load_summary(prefix="tuning_"))
                 atomic_write(store.root / "lr_selection.csv",
                              lambda h: selection.to_csv(h, index=False))
                 chosen = chosen_rates(selection)
             cells = grid.cells(chosen)  # phase 2: evaluation seeds on the test set
-            outcomes.append(_execute(store, cells, n_jobs, bar))
+            outcomes.append(_execute(store, cells, n_jobs, bar, parent))
         store.write_tables(cells)
     total = sum(o.total for o in outcomes)
     return RunOutcome(total, sum(o.skipped for o in outcomes), sum(o.computed for o in outcomes),
                       sum(o.failed for o in outcomes), [c for o in outcomes for c in o.corrupt])
 
 
-def _execute(store: RunStore, cells: list[Cell], n_jobs: int, bar) -> RunOutcome:
+def _execute(store: RunStore, cells: list[Cell], n_jobs: int, bar, parent: int | None
+             ) -> RunOutcome:
     """Compute the cells that are not already stored, longest first, writing each as it comes."""
     pending, corrupt = _pending(store, cells)
     bar.update(len(cells) - len(pending))
     pending.sort(key=cost, reverse=True)
     failed = 0
     jobs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    for result in jobs(joblib.delayed(run_cell)(cell) for cell in pending):
+    for result in jobs(joblib.delayed(run_cell)(cell, parent) for cell in pending):
         store.write_cell(result)
         failed += result.summary["status"] == "error"
         bar.update()

@@ -2,8 +2,8 @@
 
 Each (task, model) is a chain: at each length it runs the learning-rate tuning cells (with
 ``lr_grid``), chooses the rate on validation, runs the evaluation seeds, and asks
-``search.next_probe`` where to go next. Chains run side by side on the same workers (loky's
-reusable executor, or Dask futures), so the cores stay busy while each chain waits only for its
+``search.next_probe`` where to go next. Chains run side by side on the same workers (joblib's
+loky executor, or Dask futures), so the cores stay busy while each chain waits only for its
 own cells. Every cell is an ordinary cell of the run folder: a killed search resumes and
 recomputes nothing finished, and since a chain's decisions read only its own cells' numbers,
 the probed lengths are the same whatever ``n_jobs`` or backend.
@@ -58,9 +58,11 @@ def _executor(client, n_jobs: int):
         return client  # Dask futures: client.submit(fn, *args)
     if n_jobs == 1:
         return _Inline()
-    from joblib.externals.loky import get_reusable_executor
+    # joblib's own loky executor (not loky's bare one): a later joblib.Parallel in the same
+    # process reuses it, where the bare one breaks it
+    from joblib.executor import get_memmapping_executor
 
-    return get_reusable_executor(max_workers=n_jobs if n_jobs > 0 else os.cpu_count())
+    return get_memmapping_executor(n_jobs if n_jobs > 0 else os.cpu_count())
 
 
 def _wait_first(futures, client):
@@ -76,6 +78,7 @@ class _Search:
         self.grid, self.store, self.executor, self.client, self.bar = grid, store, executor, \
             client, bar
         self.plan = plan_of(grid)
+        self.parent = None if client is not None else os.getpid()  # local workers exit with it
         self.summaries: dict[str, dict] = {}  # cell id -> summary, every finished cell
         self.futures: dict = {}  # future -> (chain, cell)
         self.corrupt: list[str] = []
@@ -110,7 +113,7 @@ class _Search:
                     self.skipped += 1
                     self.bar.update()
                 else:
-                    future = self.executor.submit(run_cell, cell)
+                    future = self.executor.submit(run_cell, cell, self.parent)
                     self.futures[future] = (chain, cell)
                     chain.waiting.add(cell.id)
             if not chain.waiting:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -180,3 +181,69 @@ def test_dask_backend_gives_the_numbers_of_loky(smoke_run, tmp_path):
                      "--n-jobs", "2", "--no-progress")
     assert result.returncode == 0, result.stderr
     _same_numbers(out, smoke_run)
+
+
+def _start_smoke(out, *extra):
+    args = [sys.executable, "-m", "benchmark", "run", "--preset", "smoke", "--out", str(out),
+            "--n-jobs", "2", "--no-progress", *extra]
+    proc = subprocess.Popen(args, cwd=ROOT, env=dict(os.environ), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "cells").glob("*.npz"))) < 3:
+        time.sleep(0.05)
+    return proc
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in found.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return status.exists() and status.read_text().split()[2] != "Z"
+
+
+def test_sigterm_is_a_clean_stop_and_the_rerun_resumes(tmp_path):
+    out = tmp_path / "term"
+    proc = _start_smoke(out)
+    proc.terminate()  # SIGTERM to the run alone
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "terminated; finished cells are kept" in err
+    assert "Traceback" not in err
+    done = list((out / "cells").glob("*.npz"))
+    assert done and not list(out.rglob("*.tmp"))
+    for path in done:
+        RunStore(out).read_cell(path)
+    again = run_cli("run", "--preset", "smoke", "--out", str(out), "--n-jobs", "2",
+                    "--no-progress")
+    assert again.returncode == 0 and f"{len(done)} already done" in again.stdout
+
+
+def test_workers_exit_when_the_run_is_killed_alone(tmp_path):
+    proc = _start_smoke(tmp_path / "orphans")
+    workers = [c for c in _children(proc.pid) if _alive(c)]
+    assert workers, "the run should have worker processes"
+    os.kill(proc.pid, signal.SIGKILL)  # the run only, not its group: workers are orphaned
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers), "orphaned workers kept running"
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys,
+                                                                      monkeypatch):
+    pytest.importorskip("dask.distributed")
+    from benchmark import runner
+
+    monkeypatch.setattr(runner, "DASK_CONNECT_TIMEOUT", 1)
+    code = cli.main(["run", "--preset", "smoke", "--backend", "dask", "--scheduler",
+                     "tcp://127.0.0.1:1", "--out", str(tmp_path / "x"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no Dask scheduler answered within 1 s" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "x").exists()

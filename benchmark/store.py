@@ -84,7 +84,9 @@ class RunStore:
         (or cleans up) someone else's files."""
         if self.root.exists() and not self.root.is_dir():
             raise UsageError(f"--out {self.root} is a file, not a folder")
-        if self.root.is_dir() and any(self.root.iterdir()) and self.read_run() is None:
+        ours = {".lock"}  # a run that is starting holds only its lock
+        if self.root.is_dir() and any(p.name not in ours for p in self.root.iterdir()) \
+                and self.read_run() is None:
             raise UsageError(f"--out {self.root} holds files but no run.json of a longdep run; "
                              "choose an empty or new folder")
         try:

@@ -247,3 +247,103 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, 
     err = capsys.readouterr().err
     assert code == 2 and "no Dask scheduler answered within 1 s" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--task-param", "noisy_sine.noise_std=abc"], "noise_std='abc' is invalid"),
+    (["--task-param", 'noisy_sine.noise_std="0.1"'], "noise_std='0.1' is invalid"),
+    (["--task-param", "noisy_sine.noise_std=[1,2]"], "noise_std=[1, 2] is invalid"),
+    (["--task-param", "noisy_sine.noise_std=true"], "noise_std=True is invalid"),
+    (["--models", "lstm:forget_bias=nan"], "forget_bias='nan' is invalid"),
+    (["--models", "lstm:forget_bias=inf"], "forget_bias='inf' is invalid"),
+    (["--steps", "0"], "steps=0 (--steps) is invalid"),
+    (["--min-length", "10"], "--min-length and --max-length go together"),
+])
+def test_bad_values_are_one_line_naming_them(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    code = cli.main(["run", "--preset", "smoke", "--out", str(out), "--no-progress", *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("file", "is a file, not a folder"),
+    ("under_file", "cannot write there"),
+    ("foreign", "holds files but no run.json of a longdep run"),
+    ("bad_run_json", "run.json is damaged"),
+    ("preset_dir", "is a folder; give a .toml file"),
+    ("preset_binary", "is not UTF-8 text"),
+    ("preset_bad_param", "noise_std='x' is invalid"),
+])
+def test_bad_places_are_one_line_and_touch_nothing(tmp_path, capsys, setup, message):
+    out, preset = tmp_path / "out", "smoke"
+    if setup == "file":
+        out.write_text("mine")
+    elif setup == "under_file":
+        (tmp_path / "f").write_text("mine")
+        out = tmp_path / "f" / "run"
+    elif setup == "foreign":
+        out.mkdir()
+        (out / ".draft.tmp").write_text("x")
+        (out / "summary.csv").write_text("y")
+    elif setup == "bad_run_json":
+        out.mkdir()
+        (out / "run.json").write_text('{"grid": ')
+    elif setup == "preset_dir":
+        preset = str(tmp_path)
+    elif setup == "preset_binary":
+        preset = str(tmp_path / "p.toml")
+        Path(preset).write_bytes(b'tasks = ["adding"]\n# \xff\xfe\n')
+    else:
+        preset = str(tmp_path / "p.toml")
+        Path(preset).write_text('tasks = ["noisy_sine"]\nmodels = ["rnn"]\nlengths = [5]\n'
+                                '[task_params.noisy_sine]\nnoise_std = "x"\n')
+    before = sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    code = cli.main(["run", "--preset", preset, "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()) == before
+
+
+def test_report_of_a_partly_or_wholly_crashed_run(tmp_path, capsys, temporary_model):
+    temporary_model("test_broken", _build_broken)
+    out = tmp_path / "run"
+    grid = load_grid("smoke", {"tasks": ["adding", "bit_memory"], "models": ["rnn", "test_broken"],
+                               "lengths": [5]})
+    run_grid(grid, out, n_jobs=1, progress=False)
+    assert cli.main(["report", str(out)]) == 0  # the crashed model is left out and counted
+    text = (out / "report.md").read_text()
+    assert "2 crashed" in text
+    assert "test_broken" not in set(pd.read_csv(out / "stats.csv")["model"])
+    only_broken = load_grid("smoke", {"tasks": ["adding"], "models": ["test_broken"],
+                                      "lengths": [5]})
+    run_grid(only_broken, tmp_path / "broken", n_jobs=1, progress=False)
+    capsys.readouterr()
+    assert cli.main(["report", str(tmp_path / "broken")]) == 2
+    assert cli.main(["compare", str(out), str(tmp_path / "broken")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("none of its 1 cells is usable" in line for line in err)
+    assert not (tmp_path / "broken" / "report.md").exists()
+
+
+def test_a_report_that_fails_leaves_the_previous_one_whole(smoke_copy, monkeypatch):
+    from benchmark import figures
+    from benchmark.report import write_report
+
+    write_report(smoke_copy)
+    before = {p.name: p.read_bytes() for p in smoke_copy.rglob("*") if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a figure failed half way")
+
+    monkeypatch.setattr(figures, "cost", broken)
+    (smoke_copy / "summary.csv").write_text(
+        (smoke_copy / "summary.csv").read_text().replace(",ok,", ",diverged,", 1))
+    with pytest.raises(RuntimeError):
+        write_report(smoke_copy)
+    after = {p.name: p.read_bytes() for p in smoke_copy.rglob("*") if p.is_file()}
+    del before["summary.csv"], after["summary.csv"]
+    assert after == before  # no table, figure or report.md of the failed attempt
+    assert not (smoke_copy / ".report.tmp").exists()

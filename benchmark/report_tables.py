@@ -28,18 +28,26 @@ def horizon_cell(row) -> str:
     return text
 
 
-def differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str]) -> list[str]:
-    significant = comparisons[comparisons["q_value"] < SIGNIFICANCE]
+def differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str],
+                         verdict: str) -> list[str]:
+    """One line per comparison with this verdict ("significant" or "consistent"), grouped by
+    task and better model, with the per-seed differences (a - b) it rests on."""
+    chosen = comparisons[comparisons["verdict"] == verdict]
     lines = []
-    for (task, better), rows in significant.groupby(["task", "better"], sort=True):
+    for (task, better), rows in chosen.groupby(["task", "better"], sort=True):
         for _, row in rows.iterrows():
             worse = row["model_b"] if better == row["model_a"] else row["model_a"]
             mean_better = row["mean_a"] if better == row["model_a"] else row["mean_b"]
             mean_worse = row["mean_b"] if better == row["model_a"] else row["mean_a"]
-            lines.append(f"- {labels[better]} < {labels[worse]} on {task} at T = "
-                         f"{row['seq_len']}: {fmt(mean_better)} vs {fmt(mean_worse)} "
-                         f"(q = {fmt(row['q_value'], 2)}, {row['test']} test, "
-                         f"n = {row['n_pairs']})")
+            what = "fewer steps to solve than" if row["measure"] == "steps_to_solve" \
+                else "lower error than"
+            evidence = (f"q = {fmt(row['q_value'], 2)}" if verdict == "significant" else
+                        f"{max(row['n_a_better'], row['n_b_better'])}/{row['n_pairs']} seeds, "
+                        f"smallest attainable p {fmt(row['min_p'], 2)}")
+            lines.append(f"- {labels[better]}: {what} {labels[worse]} on {task} at T = "
+                         f"{row['seq_len']}, {fmt(mean_better)} vs {fmt(mean_worse)} "
+                         f"({evidence}; per-seed differences {row['model_a']} − "
+                         f"{row['model_b']}: {row['differences']})")
     return lines
 
 

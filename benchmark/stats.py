@@ -17,11 +17,14 @@ import pandas as pd
 from scipy import stats
 
 from benchmark.schema import GROUP, usable
+from models import MODELS, model_traits
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20260101
 BOOTSTRAP_RESAMPLES = 2000
-MIN_WILCOXON_PAIRS = 6  # below this the exact signed-rank test cannot reach p < 0.05
+SIGNIFICANCE = 0.05
+EXACT_FLIPS = 16  # up to this many pairs the sign-flip test enumerates all 2^n assignments
+MONTE_CARLO_FLIPS = 100_000
 ERROR_FLOOR = 1e-4  # normalised errors are clipped here before taking logs (0 errors happen)
 
 
@@ -55,30 +58,45 @@ def bootstrap_ci(values, confidence: float = CONFIDENCE,
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def paired_test(a, b) -> dict:
-    """Compare paired samples a, b (same seeds): which test, p-value, effect size d_z.
+def sign_flip_p(diff) -> tuple[float, float]:
+    """(p, smallest attainable p) of the two-sided paired sign-flip permutation test of a zero
+    mean difference: under the null every difference is as likely positive as negative, so the
+    p-value is the share of the 2^n sign assignments whose |mean| reaches the observed one.
+    Exact for n <= EXACT_FLIPS (all assignments), else MONTE_CARLO_FLIPS random ones with a
+    fixed seed. Zero differences flip to themselves, so only the k non-zero ones count towards
+    the smallest attainable p, 2 / 2^k: at 3 seeds no result can go below 0.25."""
+    diff = np.asarray(diff, dtype=float)
+    k = int(np.count_nonzero(diff))
+    if k == 0:
+        return 1.0, 1.0
+    observed = abs(diff.mean())
+    if diff.size <= EXACT_FLIPS:
+        signs = 1 - 2 * ((np.arange(2 ** diff.size)[:, None] >> np.arange(diff.size)) & 1)
+    else:
+        signs = np.random.default_rng(BOOTSTRAP_SEED).choice([-1, 1], (MONTE_CARLO_FLIPS,
+                                                                       diff.size))
+    means = np.abs((signs * diff).mean(axis=1))
+    p = float(np.mean(means >= observed * (1 - 1e-12)))
+    return p, min(1.0, 2.0 / 2 ** k)
 
-    Wilcoxon signed-rank with >= MIN_WILCOXON_PAIRS pairs; below that the exact test cannot
-    reach p < 0.05, so the paired t-test is used. Constant non-zero differences (zero spread)
-    fall back to the exact sign test, the only test that does not divide by that spread.
+
+def paired_test(a, b) -> dict:
+    """Compare paired samples a, b (same seeds) by the exact sign-flip test (``sign_flip_p``).
+
+    Reports the smallest p the test could give at this n (``min_p``), and how many pairs
+    favour each side, so a consistent but underpowered result reads as what it is.
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     diff = a - b
     n = diff.size
-    record = {"n_pairs": n, "mean_diff": float(diff.mean()) if n else math.nan}
-    spread = float(diff.std(ddof=1)) if n > 1 else math.nan
-    record["effect_size"] = (record["mean_diff"] / spread if spread > 0
-                             else (0.0 if n and record["mean_diff"] == 0 else math.nan))
-    if n < 2:
-        return {**record, "test": "none", "p_value": math.nan}
-    if np.all(diff == 0):
-        return {**record, "test": "identical", "p_value": 1.0}
-    if spread == 0:
-        p = stats.binomtest(int((diff > 0).sum()), n, 0.5).pvalue
-        return {**record, "test": "sign", "p_value": float(p)}
-    if n >= MIN_WILCOXON_PAIRS:
-        return {**record, "test": "wilcoxon", "p_value": float(stats.wilcoxon(a, b).pvalue)}
-    return {**record, "test": "t", "p_value": float(stats.ttest_rel(a, b).pvalue)}
+    record = {"n_pairs": n, "mean_diff": float(diff.mean()) if n else math.nan,
+              "n_a_better": int((diff < 0).sum()), "n_b_better": int((diff > 0).sum()),
+              "differences": " ".join(f"{d:.3g}" for d in diff)}
+    if n == 0:
+        return {**record, "test": "none", "p_value": math.nan, "min_p": math.nan}
+    p, min_p = sign_flip_p(diff)
+    test = "sign-flip exact" if n <= EXACT_FLIPS else "sign-flip Monte Carlo"
+    return {**record, "test": test, "p_value": p, "min_p": min_p}
 
 
 def bh_qvalues(p_values) -> np.ndarray:
@@ -134,21 +152,62 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
 # --- per (task, seq_len): paired comparisons ----------------------------------------------
 
 def compare_models(summary: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of models at every (task, seq_len), paired by seed, BH-corrected over all."""
+    """Every pair of models at every (task, seq_len), paired by seed, BH-corrected over all.
+
+    - Where both models solved on every paired seed, their errors sit just under the success
+      threshold (early stop) and compare stopping points: the measure is ``steps_to_solve``.
+      Elsewhere it is the final test error.
+    - A from-scratch twin whose library model is in the run is left out: the two give the
+      same numbers by construction (their parity is tested), and counting both would put
+      every comparison twice into the Benjamini-Hochberg family.
+    - ``verdict``: "significant" (q < 0.05), "consistent" (every pair favours the same model
+      over at least two seeds, but the test cannot reach the level at this n, or does not),
+      "mixed", or "tie".
+    """
     rows = []
     ok = usable(summary)
+    models = set(ok["model"])
+    twins = {m for m in models if (t := _twin_of(m)) is not None and _twin_spec(m, t) in models}
+    ok = ok[~ok["model"].isin(twins)]
     for (task, seq_len), group in ok.groupby(["task", "seq_len"], sort=True, observed=True):
         wide = group.pivot_table(index="seed", columns="model", values="final_metric")
+        solved = group.pivot_table(index="seed", columns="model", values="solved",
+                                   aggfunc="first")
+        steps = group.pivot_table(index="seed", columns="model", values="steps_to_solve",
+                                  dropna=False)
         for model_a, model_b in itertools.combinations(sorted(wide.columns), 2):
             pairs = wide[[model_a, model_b]].dropna()
-            result = paired_test(pairs[model_a], pairs[model_b])
+            both = len(pairs) > 0 and bool(
+                solved.loc[pairs.index, [model_a, model_b]].astype(bool).all().all())
+            measure = "steps_to_solve" if both else "final_metric"
+            values = steps.reindex(index=pairs.index, columns=[model_a, model_b]) if both \
+                else pairs
+            result = paired_test(values[model_a], values[model_b])
             rows.append({"task": task, "seq_len": seq_len, "model_a": model_a,
-                         "model_b": model_b, "mean_a": pairs[model_a].mean(),
-                         "mean_b": pairs[model_b].mean(), **result})
-    table = pd.DataFrame(rows, columns=["task", "seq_len", "model_a", "model_b", "mean_a",
-                                        "mean_b", "n_pairs", "mean_diff", "effect_size",
-                                        "test", "p_value"])
+                         "model_b": model_b, "measure": measure,
+                         "mean_a": values[model_a].mean(), "mean_b": values[model_b].mean(),
+                         **result})
+    columns = ["task", "seq_len", "model_a", "model_b", "measure", "mean_a", "mean_b",
+               "n_pairs", "mean_diff", "n_a_better", "n_b_better", "differences", "test",
+               "p_value", "min_p"]
+    table = pd.DataFrame(rows, columns=columns)
     table["q_value"] = bh_qvalues(table["p_value"])
     table["better"] = np.where(table["mean_diff"] < 0, table["model_a"],
                                np.where(table["mean_diff"] > 0, table["model_b"], ""))
+    one_sided = (table["n_pairs"] > 1) & ((table["n_a_better"] == table["n_pairs"])
+                                          | (table["n_b_better"] == table["n_pairs"]))
+    table["verdict"] = np.select(
+        [table["mean_diff"] == 0, table["q_value"] < SIGNIFICANCE, one_sided],
+        ["tie", "significant", "consistent"], "mixed")
     return table
+
+
+def _twin_of(spec: str) -> str | None:
+    """The library model a registered scratch model reproduces (None otherwise)."""
+    return model_traits(spec)["twin"] if spec.partition(":")[0] in MODELS else None
+
+
+def _twin_spec(spec: str, twin: str) -> str:
+    """The library model a scratch spec reproduces, with the same options."""
+    _, _, options = spec.partition(":")
+    return twin + (":" + options if options else "")

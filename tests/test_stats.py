@@ -34,17 +34,42 @@ def test_bh_qvalues_known_answer_and_ordering():
     assert np.isnan(q[4])
 
 
-def test_paired_test_known_answers():
-    t = stats.paired_test([1, 2, 3], [0, 0, 1])  # differences 1, 2, 2
-    assert t["test"] == "t" and t["p_value"] == pytest.approx(0.03775, abs=1e-4)
-    assert t["effect_size"] == pytest.approx((5 / 3) / math.sqrt(1 / 3))
-    sign = stats.paired_test([1, 1, 1], [0, 0, 0])
-    assert sign["test"] == "sign" and sign["p_value"] == pytest.approx(0.25)
+def test_sign_flip_test_known_answers():
+    t = stats.paired_test([1, 2, 3], [0, 0, 1])  # differences 1, 2, 2: all 3 one way
+    assert t["test"] == "sign-flip exact" and t["p_value"] == pytest.approx(0.25)
+    assert t["min_p"] == pytest.approx(0.25)  # at 3 seeds nothing can go below 0.25
+    assert (t["n_a_better"], t["n_b_better"]) == (0, 3) and t["differences"] == "1 2 2"
+    six = stats.paired_test(np.arange(6) + 1.0, np.zeros(6))
+    assert six["p_value"] == pytest.approx(2 / 2**6) and six["min_p"] == pytest.approx(2 / 64)
+    # differences 1, 2, -3 (a symmetric set): half the flips reach |mean| 0
+    mixed = stats.paired_test([1, 2, 0], [0, 0, 3])
+    assert mixed["p_value"] == pytest.approx(1.0)
+    # differences 3, 1, 1, -1: |sum| >= 4 for +3 with at most one -1 (4 flips) and the
+    # mirror images (4): 8 of 16
+    assert stats.sign_flip_p([3, 1, 1, -1]) == (pytest.approx(8 / 16), pytest.approx(2 / 16))
     same = stats.paired_test([0.5, 0.2], [0.5, 0.2])
-    assert same["test"] == "identical" and same["p_value"] == 1.0
-    wil = stats.paired_test(np.arange(8) + 1.0, np.zeros(8))  # all 8 positive
-    assert wil["test"] == "wilcoxon" and wil["p_value"] == pytest.approx(2 / 2**8)
+    assert same["p_value"] == 1.0 and same["min_p"] == 1.0
+    many = stats.paired_test(np.ones(20), np.zeros(20))  # Monte Carlo beyond 16 pairs
+    assert many["test"] == "sign-flip Monte Carlo" and many["p_value"] < 1e-4
 
+
+def test_comparisons_collapse_twins_and_compare_solved_pairs_by_steps():
+    rows = []
+    for seed in range(3):
+        for model, err, solved, steps in (("lstm", 0.01, True, 100 + seed),
+                                          ("lstm_scratch", 0.01, True, 100 + seed),
+                                          ("gru", 0.009, True, 300 + seed),
+                                          ("rnn", 0.5 + seed / 10, False, np.nan)):
+            rows.append({"task": "t", "model": model, "seq_len": 10, "seed": seed,
+                         "final_metric": err, "solved": solved, "steps_to_solve": steps})
+    table = stats.compare_models(_summary(rows)).set_index(["model_a", "model_b"])
+    assert "lstm_scratch" not in set(table.index.get_level_values(0)) | \
+        set(table.index.get_level_values(1))  # the twin of nn.LSTM
+    gru_lstm = table.loc[("gru", "lstm")]
+    assert gru_lstm["measure"] == "steps_to_solve" and gru_lstm["better"] == "lstm"
+    assert gru_lstm["mean_diff"] == pytest.approx(200)
+    assert gru_lstm["verdict"] == "consistent"  # 3/3 seeds, but p >= 0.25 at n = 3
+    assert table.loc[("gru", "rnn"), "measure"] == "final_metric"
 
 def test_horizon_on_a_constructed_table():
     assert horizon_stats.horizon([10, 20, 50, 100], [1.0, 1.0, 0.5, 0.0]) == 50

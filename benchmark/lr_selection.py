@@ -8,6 +8,8 @@ import pandas as pd
 
 from benchmark.schema import GROUP, usable
 
+CHANCE_BAND = 0.1  # a validation error within 10 % of the baseline counts as chance
+
 
 def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
     """Per (task, model, seq_len), every learning rate's validation score and the chosen one.
@@ -15,6 +17,11 @@ def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
     The choice is the lowest mean validation metric over tuning seeds; ties (e.g. several
     rates with zero error) go to the rate that got there in fewer steps, then to the smaller
     rate. Crashed cells are left out; a diverged one counts with the baseline error.
+
+    Two flags per (task, model, seq_len), on every row of it: ``all_at_chance`` when every
+    rate's mean validation error is within CHANCE_BAND of the memoryless baseline (the choice
+    among them is then arbitrary), and ``at_edge`` when the chosen rate is the smallest or the
+    largest of the grid (a better one may lie outside it).
     """
     table = (usable(tuning).groupby(GROUP + ["lr"], observed=True, sort=True)
              .agg(n=("validation_metric", "size"),
@@ -25,6 +32,17 @@ def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
     ranked = table.sort_values(GROUP + ["validation_mean", "steps_run", "lr"])
     best = ranked.groupby(GROUP, observed=True).head(1).index
     table["chosen"] = table.index.isin(best)
+    if "baseline" in tuning:
+        baseline = usable(tuning).groupby(GROUP + ["lr"], observed=True)["baseline"].first()
+        near = (table["validation_mean"].to_numpy()
+                >= (1 - CHANCE_BAND) * baseline.reindex(
+                    pd.MultiIndex.from_frame(table[GROUP + ["lr"]])).to_numpy())
+        table["all_at_chance"] = pd.Series(near, index=table.index).groupby(
+            [table[c] for c in GROUP], observed=True).transform("all")
+    edges = {table["lr"].min(), table["lr"].max()} if len(table) else set()
+    chosen_lr = table[table["chosen"]].set_index(GROUP)["lr"]
+    table["at_edge"] = [chosen_lr.get(tuple(key)) in edges and table["lr"].nunique() > 1
+                        for key in table[GROUP].itertuples(index=False)]
     return table
 
 

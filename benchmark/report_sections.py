@@ -7,7 +7,6 @@ statistic: the tables come in the context, computed once by ``write_report``.
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -68,10 +67,14 @@ def tuning_section(ctx: ReportContext) -> list[str]:
         for model in models:
             rows = chosen[(chosen["task"] == task) & (chosen["model"] == model)]
             if len(rows):
-                by_length = dict(zip(rows["seq_len"], rows["lr"], strict=True))
-                body.append([task, labels[model]] + [f"{by_length.get(n, math.nan):g}"
-                                                     for n in lengths])
-    lines += [table(["task", "model"] + [f"T = {n}" for n in lengths], body), ""]
+                marks = {r.seq_len: f"{r.lr:g}" + ("*" if getattr(r, "all_at_chance", False)
+                                                   else "") + ("†" if r.at_edge else "")
+                         for r in rows.itertuples()}
+                body.append([task, labels[model]] + [marks.get(n, "–") for n in lengths])
+    lines += [table(["task", "model"] + [f"T = {n}" for n in lengths], body), "",
+              "\\* every rate's validation error was within 10 % of chance: the choice is "
+              "arbitrary. † the choice is the smallest or largest rate of the grid: a better "
+              "one may lie outside it.", ""]
     tune_cost, eval_cost = tuning["cpu_seconds"].sum(), summary["wall_seconds"].sum()
     lines += [f"Cost: tuning took {tune_cost / 3600:.2f} CPU-hours, evaluation "
               f"{eval_cost / 3600:.2f} ({tune_cost / max(eval_cost, 1e-9):.1f}x); every model "

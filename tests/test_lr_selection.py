@@ -25,3 +25,17 @@ def test_select_lr_picks_the_known_best_and_breaks_ties_by_speed():
     assert table.loc[(table["model"] == "a") & (table["lr"] == 1e-3),
                      "validation_mean"].iloc[0] == pytest.approx(0.055)
     assert chosen_rates(table) == {("t", "a", 10): 1e-3, ("t", "b", 10): 1e-2}
+
+
+def test_choices_among_chance_or_at_the_edge_are_flagged():
+    rows = []
+    for lr, err_a, err_b in ((1e-3, 0.50, 0.30), (3e-3, 0.49, 0.10), (1e-2, 0.51, 0.05)):
+        for model, err in (("a", err_a), ("b", err_b)):
+            rows.append({"task": "t", "model": model, "seq_len": 10, "seed": 0, "lr": lr,
+                         "validation_metric": err, "baseline": 0.5, "steps_run": 100,
+                         "wall_seconds": 1.0, "status": "ok"})
+    table = select_lr(pd.DataFrame(rows)).set_index("model")
+    assert table.loc["a", "all_at_chance"].all()  # 0.49-0.51 against chance 0.5: arbitrary
+    assert not table.loc["b", "all_at_chance"].any()
+    assert table.loc["b", "at_edge"].all()  # b chose 1e-2, the largest rate of the grid
+    assert not table.loc["a", "at_edge"].any()  # a chose 3e-3, inside the grid

@@ -140,7 +140,8 @@ def error_section(ctx: ReportContext) -> list[str]:
              "![error versus length](figures/error_vs_length.png)", "",
              "Read off: where each line leaves the floor and climbs to the dashed memoryless "
              "baseline is where that model stops carrying the information across T steps "
-             "(mean over seeds, 95 % bootstrap band).", ""]
+             "(mean over seeds; dots: the seeds; band: 95 % interval of the mean, Student's t "
+             "below 10 seeds).", ""]
     for task in ctx.tasks:
         metric = ctx.agg[ctx.agg["task"] == task]["metric"].iloc[0]
         lines += [f"**{task}** — mean {metric} [95 % CI], seeds solved:", "",
@@ -244,8 +245,11 @@ def rules_section(ctx: ReportContext) -> list[str]:
             "10x the baseline, is `diverged`: it counts as not solved, with the task's "
             "baseline as its error, never as missing data, and is never named best. A cell "
             "that crashed (`error`) is left out of the statistics and counted.",
-            "- Intervals are 95 %: bootstrap of the mean for errors (fixed seed), Wilson for "
-            "success rates.", "",
+            "- Intervals are 95 %: of the mean error (cut at 0), Student's t below 10 seeds "
+            "(a bootstrap over 3 values would only give their range) and a percentile "
+            "bootstrap with a "
+            "fixed seed from 10 on; none for one seed; Wilson for success rates; horizons "
+            "and L50 widened to the lengths run.", "",
             "## Environment", ""] \
         + [f"- {key}: {env[key]}" for key in sorted(env)] + [""] \
         + ["Tables: `summary.csv` (one row per cell), `stats.csv`, `comparisons.csv`, "

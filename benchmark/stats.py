@@ -22,6 +22,7 @@ from models import MODELS, model_traits
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20260101
 BOOTSTRAP_RESAMPLES = 2000
+MIN_BOOTSTRAP_N = 10  # below this many seeds the interval of a mean is Student's t
 SIGNIFICANCE = 0.05
 EXACT_FLIPS = 16  # up to this many pairs the sign-flip test enumerates all 2^n assignments
 MONTE_CARLO_FLIPS = 100_000
@@ -41,6 +42,23 @@ def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> t
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """A 95 % interval of the mean that means what it says at a few seeds: Student's t
+    interval below MIN_BOOTSTRAP_N values (a percentile bootstrap over 3 values collapses to
+    their range, which is no 95 % interval), the percentile bootstrap from there on; NaN for
+    one value (no interval exists) and the value itself for values without spread."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return math.nan, math.nan
+    if np.ptp(values) == 0:
+        return float(values[0]), float(values[0])
+    if values.size >= MIN_BOOTSTRAP_N:
+        return bootstrap_ci(values, confidence)
+    half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * stats.sem(values)
+    return float(values.mean() - half), float(values.mean() + half)
 
 
 def bootstrap_ci(values, confidence: float = CONFIDENCE,
@@ -118,7 +136,8 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
         ok = usable(group)
         errors = ok["final_metric"].to_numpy(float)
         solved = ok["solved"].astype(bool)
-        low, high = bootstrap_ci(errors)
+        low, high = mean_interval(errors)
+        low = max(low, 0.0) if math.isfinite(low) else low  # errors are never negative
         s_low, s_high = wilson_interval(int(solved.sum()), len(ok))
         rows.append({
             "task": task, "model": model, "seq_len": seq_len,

@@ -18,6 +18,17 @@ def test_wilson_interval_known_answers():
     assert all(math.isnan(v) for v in stats.wilson_interval(0, 0))
 
 
+def test_mean_interval_is_t_at_a_few_seeds_and_bootstrap_beyond():
+    low, high = stats.mean_interval([1.0, 2.0, 3.0])  # mean 2, sd 1, t(2) 4.303 / sqrt(3)
+    assert (low, high) == (pytest.approx(2 - 2.4841, abs=1e-4), pytest.approx(2 + 2.4841,
+                                                                             abs=1e-4))
+    assert low < 1.0 and high > 3.0  # wider than the range of the 3 seeds
+    assert all(math.isnan(v) for v in stats.mean_interval([7.0]))  # one seed: no interval
+    assert stats.mean_interval([2.0, 2.0]) == (2.0, 2.0)
+    many = np.arange(12.0)
+    assert stats.mean_interval(many) == stats.bootstrap_ci(many)
+
+
 def test_bootstrap_ci_contains_the_mean_and_is_reproducible():
     values = np.random.default_rng(0).normal(5.0, 1.0, size=30)
     low, high = stats.bootstrap_ci(values)

@@ -37,7 +37,7 @@ bench: install
 	$(PY) -m benchmark.bench --out results/bench
 
 lint: install
-	$(PY) -m ruff check benchmark core tasks models tests
+	$(PY) -m ruff check benchmark core tasks models tests examples
 
 clean:
 	rm -rf results/smoke results/quick results/bench results/search_bench .pytest_cache .ruff_cache

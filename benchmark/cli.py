@@ -51,7 +51,7 @@ def _parse_task_param(text: str) -> tuple[str, str, Any]:
     """``task.name=value`` (value in TOML syntax: 0.1, true, "text")."""
     try:
         target, value = text.split("=", 1)
-        task, name = target.split(".", 1)
+        task, name = target.rsplit(".", 1)  # (a plug-in's key has dots: mypkg.tasks:MyTask)
     except ValueError:
         raise UsageError(f"--task-param {text!r} is invalid; it must look like "
                          "noisy_sine.noise_std=0.1") from None

@@ -25,7 +25,7 @@ from torch import nn
 
 from benchmark.schema import GRADIENT_COLUMNS, ColumnLog
 
-GROUPS = ("input_weights", "recurrent_weights", "biases", "readout")
+GROUPS = ("input_weights", "recurrent_weights", "biases", "readout", "other_weights")
 REACH_FRACTION = 1e-3  # the reach is the farthest distance still above this share of the peak
 MAX_PROFILE_POINTS = 256  # long profiles keep this many distances, log-spaced (storage bound)
 
@@ -40,7 +40,7 @@ def parameter_group(name: str) -> str:
         return "recurrent_weights"
     if "bias" in name:
         return "biases"
-    raise ValueError(f"parameter {name!r} belongs to no gradient group")
+    return "other_weights"  # a plug-in's weights under names of its own
 
 
 def group_norms(model: nn.Module) -> dict[str, float]:

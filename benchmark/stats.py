@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from benchmark.schema import GROUP, usable
-from models import MODELS, model_traits
+from models import model_traits
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20260101
@@ -223,7 +223,7 @@ def compare_models(summary: pd.DataFrame) -> pd.DataFrame:
 
 def _twin_of(spec: str) -> str | None:
     """The library model a registered scratch model reproduces (None otherwise)."""
-    return model_traits(spec)["twin"] if spec.partition(":")[0] in MODELS else None
+    return model_traits(spec)["twin"]
 
 
 def _twin_spec(spec: str, twin: str) -> str:

@@ -31,6 +31,8 @@ class Registry:
     def __init__(self, kind: str):
         self.kind = kind
         self._entries: dict[str, Entry] = {}
+        # called with a key that is not registered; may register it (plug-ins) and return True
+        self.resolve_missing: Callable[[str], bool] | None = None
 
     def register(self, key: str, *, label: str, description: str,
                  **traits: Any) -> Callable[[Any], Any]:
@@ -50,11 +52,14 @@ class Registry:
         self._entries.pop(key, None)
 
     def entry(self, key: str) -> Entry:
+        if key not in self._entries and self.resolve_missing is not None:
+            self.resolve_missing(key)
         try:
             return self._entries[key]
         except KeyError:
             raise UsageError(
-                f"unknown {self.kind} {key!r}; known: {', '.join(sorted(self._entries))}"
+                f"unknown {self.kind} {key!r}; known: {', '.join(sorted(self._entries))} "
+                "(or a plug-in as module.path:Name)"
             ) from None
 
     def get(self, key: str) -> Any:
@@ -64,6 +69,11 @@ class Registry:
         return list(self._entries)
 
     def __contains__(self, key: object) -> bool:
+        if isinstance(key, str) and key not in self._entries and self.resolve_missing:
+            try:
+                self.resolve_missing(key)
+            except UsageError:
+                return False
         return key in self._entries
 
     def __iter__(self) -> Iterator[Entry]:

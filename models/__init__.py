@@ -1,12 +1,14 @@
 """Recurrent models: a registry of core builders, each core wrapped in the shared readout.
 A new model is one module here and one import below."""
 
-from models import gru, gru_scratch, lstm, lstm_scratch, rnn  # noqa: F401  (registers them)
+from models import gru, gru_scratch, lstm, lstm_scratch, plugins, rnn  # noqa: F401  (registers them)
 from models.gru_scratch import ScratchGRU
 from models.lstm_scratch import ScratchLSTM
 from models.options import Option
 from models.readout import SequenceModel
 from models.registry import MODELS, build_model, check_spec, model_label, model_traits, register
+
+plugins.load_entry_points()  # installed packages' models, after the built-ins
 
 __all__ = ["MODELS", "Option", "ScratchGRU", "ScratchLSTM", "SequenceModel", "build_model",
            "check_spec", "model_label", "model_traits", "register"]

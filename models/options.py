@@ -54,9 +54,15 @@ class Option:
         return value
 
 
-def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
-    """``"rnn:init=identity:nonlinearity=relu"`` -> ``("rnn", {"init": ..., ...})``."""
+def parse_spec(spec: str, registered=()) -> tuple[str, dict[str, str]]:
+    """``"rnn:init=identity:nonlinearity=relu"`` -> ``("rnn", {"init": ..., ...})``; a
+    plug-in's key is its import path, ``"mypkg.cells:MyCell:order=4"`` -> ``("mypkg.cells:MyCell",
+    {"order": "4"})``."""
     key, _, rest = spec.partition(":")
+    if key not in registered and rest and "=" not in rest.partition(":")[0]:
+        # an import path, module:Attribute (a registered key is followed by options only)
+        attribute, _, rest = rest.partition(":")
+        key = f"{key}:{attribute}"
     options: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in rest.split(":"))):
         name, sep, value = item.partition("=")

@@ -32,7 +32,7 @@ def register(key: str, *, label: str, description: str, family: str,
 
 def resolve(spec: str) -> tuple[str, dict]:
     """The registered key and typed options of a model spec (UsageError if either is bad)."""
-    key, options = parse_spec(spec)
+    key, options = parse_spec(spec, MODELS.keys())
     return key, typed_options(key, MODELS.entry(key).traits["options"], options)
 
 
@@ -45,7 +45,9 @@ def model_label(spec: str) -> str:
 
 def model_traits(spec: str) -> dict[str, Any]:
     """The registry's metadata of the model a spec names: family, twin (or None)."""
-    key, _ = parse_spec(spec)
+    key, _ = parse_spec(spec, MODELS.keys())
+    if key not in MODELS:
+        return {"family": key, "twin": None}
     traits = MODELS.entry(key).traits
     return {"family": traits["family"], "twin": traits["twin"]}
 

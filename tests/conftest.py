@@ -15,11 +15,12 @@ from models import MODELS, register
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300):
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            env: dict | None = None):
     """Run ``python -m benchmark`` in a fresh process, as a user would (the package is
-    installed editable, so no path is injected)."""
+    installed editable, so no path is injected; ``env`` for a test that adds a plug-in's)."""
     return subprocess.run([sys.executable, "-m", "benchmark", *args], cwd=cwd or ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,53 @@
+"""Plug-ins from outside the repository: ``module.path:Attribute`` import paths (the convention
+of uvicorn, Celery and setuptools entry points) and installed packages' entry points.
+
+Only finding and importing lives here; what a plug-in must provide is checked by the registry
+that takes it (models/plugins.py, tasks/plugins.py), with a one-line error naming what is
+missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any
+
+from core.errors import UsageError
+
+
+def is_import_path(key: str) -> bool:
+    """``"mypkg.cells:MyCell"``: a module path, a colon and an attribute (registered keys
+    contain neither dots nor colons)."""
+    module, sep, attribute = key.partition(":")
+    return bool(sep and module and attribute and "=" not in attribute
+                and all(part.isidentifier() for part in module.split(".")))
+
+
+def load_object(path: str, kind: str) -> Any:
+    """The object an import path names, or a UsageError saying which part is missing."""
+    module_name, _, attribute = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise UsageError(f"{kind} plug-in {path!r}: cannot import {module_name!r} ({err}); "
+                         "is it installed or on PYTHONPATH?") from None
+    target: Any = module
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise UsageError(f"{kind} plug-in {path!r}: module {module_name!r} has no "
+                             f"attribute {attribute!r}")
+        target = getattr(target, part)
+    return target
+
+
+def entry_point_objects(group: str) -> dict[str, Any]:
+    """Name -> loaded object of every entry point installed in ``group`` (e.g.
+    ``longdep.models``); a broken one is one UsageError naming it."""
+    found = {}
+    for point in entry_points(group=group):
+        try:
+            found[point.name] = point.load()
+        except Exception as err:  # noqa: BLE001  (any import failure of a third-party package)
+            raise UsageError(f"entry point {point.name!r} of {group} ({point.value}) cannot "
+                             f"be loaded: {type(err).__name__}: {err}") from None
+    return found

@@ -1,0 +1,86 @@
+"""Plug-ins from outside the repository: the example package under examples/ runs through the
+whole pipeline by import path and by entry point, and a broken plug-in is one clear line."""
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.errors import UsageError
+from models import MODELS, check_spec
+from tasks import TASKS, get_task
+from tests.conftest import ROOT, run_cli
+
+EXAMPLES = ROOT / "examples"
+CELL = "longdep_example.cells:MinimalGatedUnit"
+TASK = "longdep_example.tasks:FirstSign"
+
+
+def _env(*paths: Path) -> dict:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
+
+
+def _run(tmp_path, env, models: str, tasks: str, *extra):
+    out = tmp_path / "run"
+    result = run_cli("run", "--preset", "smoke", "--models", f"gru,{models}", "--tasks",
+                     tasks, "--lengths", "4,8", "--n-jobs", "2", "--out", str(out),
+                     "--no-progress", *extra, env=env)
+    assert result.returncode == 0, result.stderr
+    report = run_cli("report", str(out), env=env)
+    assert report.returncode == 0, report.stderr
+    return out
+
+
+def test_a_cell_and_a_task_by_import_path(tmp_path):
+    out = _run(tmp_path, _env(EXAMPLES), f"{CELL}:forget_bias=1.0", TASK,
+               "--task-param", f"{TASK}.scale=2.0")
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["model"]) == {"gru", f"{CELL}:forget_bias=1.0"}
+    assert (summary["status"] == "ok").all() and set(summary["task"]) == {TASK}
+    grads = pd.read_parquet(out / "gradients.parquet")
+    mine = grads[grads["model"] == f"{CELL}:forget_bias=1.0"]
+    assert {"through_time", "through_time_h", "other_weights"} <= set(mine["kind"])
+    assert "MGU (forget_bias=1.0)" in (out / "report.md").read_text()
+
+
+def test_a_cell_and_a_task_by_entry_point(tmp_path):
+    dist = tmp_path / "site" / "longdep_example-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: longdep-example\n"
+                                   "Version: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[longdep.models]\nmgu = {CELL}\n\n"
+                                           f"[longdep.tasks]\nfirst_sign = {TASK}\n")
+    env = _env(tmp_path / "site", EXAMPLES)
+    listed = run_cli("list", env=env)
+    assert listed.returncode == 0 and "mgu" in listed.stdout and "first_sign" in listed.stdout
+    out = _run(tmp_path, env, "mgu", "first_sign,bit_memory")
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["model"]) == {"gru", "mgu"} and (summary["status"] == "ok").all()
+
+
+def test_plugins_load_in_process_and_leave_no_trace(monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    try:
+        assert check_spec(f"{CELL}:forget_bias=2") == f"{CELL}:forget_bias=2.0"
+        assert get_task(TASK, scale=0.5).scale == 0.5
+    finally:
+        MODELS.remove(CELL)
+        TASKS.remove(TASK)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("no_such_module:Cell", "cannot import 'no_such_module'"),
+    ("torch.nn:NoSuchCell", "has no attribute 'NoSuchCell'"),
+    ("math:pi", "is not callable"),
+    ("torch.nn:Linear", "forward must return (output (B, T, hidden_size), state)"),
+    ("torch.nn:LSTM", "is the core batch first"),
+])
+def test_a_broken_model_plugin_is_one_line(spec, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        check_spec(spec)
+
+
+def test_a_broken_task_plugin_names_what_is_missing():
+    with pytest.raises(UsageError, match="task plug-in 'collections:OrderedDict' lacks name"):
+        get_task("collections:OrderedDict")

@@ -71,12 +71,23 @@ def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, pa
 
 
 def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
+    """Seeds solved per model and length, one panel per task: one column of model labels for
+    the row, panel widths in proportion to the lengths each task ran, the colour bar beside
+    the last panel, annotations sized to their cells."""
+    import matplotlib.pyplot as plt
+
     tasks = list(dict.fromkeys(agg["task"]))
-    fig, axes = panels(len(tasks), width=4.0, height=0.55 * len(models) + 1.6)
-    for i, (ax, task) in enumerate(zip(axes[0], tasks, strict=True)):
+    widths = [max(agg.loc[agg["task"] == t, "seq_len"].nunique(), 2) for t in tasks]
+    cell = 0.62  # inches per cell: room for "3/3"
+    fig, axes = plt.subplots(1, len(tasks), sharey=True, squeeze=False,
+                             figsize=(cell * sum(widths) + 2.8 + 0.4 * len(tasks),
+                                      0.42 * len(models) + 1.5),
+                             gridspec_kw={"width_ratios": widths})
+    order = [m for m in models if m in set(agg["model"])]
+    for ax, task in zip(axes[0], tasks, strict=True):
         rows = agg[agg["task"] == task]
         rate = rows.pivot(index="model", columns="seq_len", values="success_rate")
-        rate = rate.reindex([m for m in models if m in rate.index])
+        rate = rate.reindex(order)
         solved = (rows.assign(k=(rows["success_rate"] * rows["n"]).round().astype(int))
                   .pivot(index="model", columns="seq_len", values="k").reindex(rate.index))
         n = rows.pivot(index="model", columns="seq_len", values="n").reindex(rate.index)
@@ -85,13 +96,19 @@ def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
                                       + "/" + n.fillna(0).astype(int).astype(str)),
                              index=rate.index, columns=rate.columns)
         sns.heatmap(rate, vmin=0, vmax=1, cmap="viridis", annot=annot, fmt="", ax=ax,
-                    cbar=i == len(tasks) - 1, cbar_kws={"label": "success rate (seeds)"},
-                    linewidths=0.5, linecolor="white")
-        ax.set_yticklabels([labels[m] for m in rate.index], rotation=0)
+                    cbar=False, linewidths=0.5, linecolor="white",
+                    annot_kws={"fontsize": 7})
+        ax.set_xticklabels([str(c) for c in rate.columns], rotation=0, fontsize=8)
         ax.set_title(task)
-        ax.set_xlabel("sequence length T (steps)")
-        ax.set_ylabel("" if i else "model")
-    fig.tight_layout()
+        ax.set_xlabel("T (steps)")
+        ax.set_ylabel("")
+        ax.tick_params(axis="y", length=0)
+    # after every panel: the axis is shared, each heatmap resets its labels to the keys
+    axes[0][0].set_yticklabels([labels[m] for m in order], rotation=0)
+    fig.tight_layout(w_pad=0.8)
+    mappable = axes[0][-1].collections[0]
+    fig.colorbar(mappable, ax=list(axes[0]), location="right", fraction=0.025, pad=0.015,
+                 label="share of seeds solved")
     save(fig, path)
 
 

@@ -120,7 +120,8 @@ def _setup(cell: Cell) -> Session:
             for name, arrays in held_out_sets(task, cell).items()}
     torch.manual_seed(cell.model_seed)  # right before building: the same weights everywhere
     model = build_model(cell.model, task.input_dim, cell.hidden_size, task.output_dim,
-                        task.readout_steps(cell.seq_len)).to(cell.device)
+                        task.readout_steps(cell.seq_len),
+                        task.input_length(cell.seq_len)).to(cell.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cell.lr)
     x_val, y_val = sets["validation"]
     return Session(task, model, optimizer, batches, sets["validation"], sets["test"],

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.lstm import LSTM_OPTIONS, init_forget_bias
+from models.lstm import LSTM_OPTIONS, lstm_init
 from models.registry import register
 from models.scratch import ScratchRecurrence
 
@@ -38,6 +38,7 @@ class ScratchLSTM(ScratchRecurrence):
 
 @register("lstm_scratch", label="scratch LSTM", family="lstm", twin="lstm", options=LSTM_OPTIONS,
           description="LSTM written from the gate equations (parity-tested against nn.LSTM); "
-                      "options: forget_bias")
-def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None) -> nn.Module:
-    return init_forget_bias(ScratchLSTM(input_dim, hidden_size), forget_bias)
+                      "options: forget_bias, chrono")
+def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None,
+          chrono: str | None = None, seq_len: int | None = None) -> nn.Module:
+    return lstm_init(ScratchLSTM(input_dim, hidden_size), forget_bias, chrono, seq_len)

@@ -41,6 +41,8 @@ class Option:
         if self.type is str:
             if self.choices and text not in self.choices:
                 raise bad(f"known: {', '.join(self.choices)}")
+            if self.check is not None and not self.check(text):
+                raise bad(f"it must be {self.rule}")
             return text
         try:
             value = self.type(text)

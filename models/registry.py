@@ -11,6 +11,7 @@ model reproduces exactly, weights and all).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -60,9 +61,13 @@ def check_spec(spec: str) -> str:
 
 
 def build_model(spec: str, input_dim: int, hidden_size: int, output_dim: int,
-                readout_steps: int | None = None) -> nn.Module:
+                readout_steps: int | None = None, seq_len: int | None = None) -> nn.Module:
     """Build the model a spec names: a recurrent core plus the shared readout, answering at
-    the last step (``readout_steps`` None) or at each of the last k steps."""
+    the last step (``readout_steps`` None) or at each of the last k steps. ``seq_len`` (the
+    input length) reaches builders that declare it (initialisations that depend on it)."""
     key, options = resolve(spec)
-    core = MODELS.get(key)(input_dim, hidden_size, **options)
+    builder = MODELS.get(key)
+    if seq_len is not None and "seq_len" in inspect.signature(builder).parameters:
+        options = {**options, "seq_len": seq_len}
+    core = builder(input_dim, hidden_size, **options)
     return SequenceModel(core, hidden_size, output_dim, readout_steps)

@@ -1,5 +1,7 @@
 """Model variants: parsed from specs, validated, applied the same way to both LSTMs."""
 
+import math
+
 import pytest
 import torch
 
@@ -74,3 +76,29 @@ def test_traits_are_registry_metadata():
     assert model_traits("lstm_scratch:forget_bias=1.0") == {"family": "lstm", "twin": "lstm"}
     assert model_traits("gru_scratch") == {"family": "gru", "twin": "gru"}
     assert model_traits("rnn:init=identity:nonlinearity=relu") == {"family": "rnn", "twin": None}
+
+
+def test_chrono_spreads_forget_times_up_to_t_max():
+    """Tallec & Ollivier 2018: b_f = log(u), u ~ U(1, T_max - 1); b_i = -b_f."""
+    for key in ("lstm", "lstm_scratch"):
+        torch.manual_seed(0)
+        core = build_model(f"{key}:chrono=auto", 1, 256, 1, None, 200).core
+        total = (core.bias_ih_l0 + core.bias_hh_l0).detach()
+        forget, inputs = total[256:512], total[:256]
+        assert forget.min() >= 0 and forget.max() <= math.log(199)
+        assert forget.max() > math.log(150)  # spread over the range, not a constant
+        torch.testing.assert_close(inputs, -forget)
+        # 1 / (1 - sigmoid(b_f)) ~ u: the characteristic forgetting times, uniform in [1, 199]
+        times = 1 + torch.exp(forget)
+        assert 80 < float(times.mean()) < 120
+        fixed = build_model(f"{key}:chrono=20", 1, 64, 1, None, 200).core
+        assert float((fixed.bias_ih_l0 + fixed.bias_hh_l0)[64:128].max()) <= math.log(19)
+    torch.manual_seed(1)
+    a = build_model("lstm:chrono=auto", 1, 8, 1, None, 50).core
+    torch.manual_seed(1)
+    b = build_model("lstm_scratch:chrono=auto", 1, 8, 1, None, 50).core
+    assert torch.equal(a.bias_ih_l0, b.bias_ih_l0)  # the twins stay twins
+    with pytest.raises(UsageError, match="chrono='2' is invalid"):
+        check_spec("lstm:chrono=2")
+    with pytest.raises(UsageError, match="both set the forget bias"):
+        check_spec("lstm:chrono=auto:forget_bias=1")

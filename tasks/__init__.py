@@ -1,6 +1,13 @@
 """Pluggable sequence-task generators. A new task is one module here and one import below."""
 
-from tasks import adding, bit_memory, copy_memory, noisy_sine, plugins  # noqa: F401  (registers them)
+from tasks import (  # noqa: F401  (importing a task module registers it)
+    adding,
+    bit_memory,
+    copy_memory,
+    noisy_sine,
+    plugins,
+    temporal_order,
+)
 from tasks.base import Task
 from tasks.registry import TASKS, get_task, register
 

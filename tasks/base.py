@@ -127,3 +127,18 @@ class BinaryClassificationTask(Task):
 
     def metric(self, output, target):
         return float(((output > 0).to(target.dtype) != target).float().mean())
+
+
+class MulticlassTask(Task):
+    """One-hot targets ``(n, n_classes)`` at the last step; cross-entropy to train, error rate
+    (argmax mismatch) to test."""
+
+    kind: ClassVar[str] = "classification"
+    metric_name: ClassVar[str] = "error_rate"
+
+    def loss(self, output, target):
+        return F.cross_entropy(output, target.argmax(dim=-1))
+
+    def metric(self, output, target):
+        return float((output.argmax(dim=-1) != target.argmax(dim=-1)).float().mean())
+

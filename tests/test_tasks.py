@@ -32,7 +32,7 @@ def test_generate_leaves_the_global_rng_alone(key):
     np.random.seed(0)
     before = np.random.random()
     np.random.seed(0)
-    get_task(key).generate(5, 8, np.random.default_rng(1))
+    get_task(key).generate(5, max(8, get_task(key).min_seq_len), np.random.default_rng(1))
     assert np.random.random() == before
 
 
@@ -41,10 +41,11 @@ def test_bad_arguments_are_refused(key):
     task = get_task(key)
     with pytest.raises(UsageError, match="seq_len"):
         task.generate(3, 0, np.random.default_rng(0))
+    length = max(5, task.min_seq_len)
     with pytest.raises(ValueError, match="n must be"):
-        task.generate(0, 5, np.random.default_rng(0))
+        task.generate(0, length, np.random.default_rng(0))
     with pytest.raises(TypeError, match="Generator"):
-        task.generate(3, 5, 42)
+        task.generate(3, length, 42)
 
 
 def test_bit_memory_target_is_the_first_bit_and_chance_is_half():
@@ -164,3 +165,26 @@ def test_adding_variants_place_the_markers_as_their_papers_do():
     assert float(((y - 1) ** 2).mean()) == pytest.approx(1 / 6, rel=0.05)  # same baseline
     with pytest.raises(UsageError, match="variant='middle'"):
         get_task("adding", variant="middle")
+
+
+@pytest.mark.parametrize("key, windows, classes", [
+    ("temporal_order", (0.1, 0.5), 4), ("temporal_order_3bit", (0.1, 0.3, 0.6), 8)])
+def test_temporal_order_marks_its_windows_and_labels_the_order(key, windows, classes):
+    task = get_task(key)
+    seq_len = 60
+    x, y = task.generate(3000, seq_len, np.random.default_rng(0))
+    assert x.shape == (3000, seq_len, 6) and y.shape == (3000, classes)
+    assert (x.sum(axis=2) == 1).all() and (y.sum(axis=1) == 1).all()  # one-hot throughout
+    tokens = x.argmax(axis=2)
+    relevant = tokens < 2  # A or B
+    assert (relevant.sum(axis=1) == len(windows)).all()  # exactly one per window
+    label = np.zeros(3000, dtype=int)
+    for k, start in enumerate(windows):
+        window = slice(int(seq_len * start), int(seq_len * start) + int(seq_len * 0.1))
+        assert (relevant[:, window].sum(axis=1) == 1).all()  # inside its window
+        label += tokens[:, window].min(axis=1) << k  # 0 for A, 1 for B: v0 + 2 v1 (+ 4 v2)
+    np.testing.assert_array_equal(y.argmax(axis=1), label)
+    assert np.bincount(label, minlength=classes).min() > 3000 / classes * 0.8  # balanced
+    assert task.baseline(seq_len) == 1 - 1 / classes  # 0.75 / 0.875: a guess
+    with pytest.raises(UsageError, match="seq_len must be an integer >= 10"):
+        task.generate(2, 9, np.random.default_rng(0))

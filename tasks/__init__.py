@@ -4,6 +4,7 @@ from tasks import (  # noqa: F401  (importing a task module registers it)
     adding,
     bit_memory,
     copy_memory,
+    multiplication,
     noisy_sine,
     plugins,
     temporal_order,

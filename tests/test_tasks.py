@@ -188,3 +188,17 @@ def test_temporal_order_marks_its_windows_and_labels_the_order(key, windows, cla
     assert task.baseline(seq_len) == 1 - 1 / classes  # 0.75 / 0.875: a guess
     with pytest.raises(UsageError, match="seq_len must be an integer >= 10"):
         task.generate(2, 9, np.random.default_rng(0))
+
+
+def test_multiplication_targets_the_product_of_two_early_marks():
+    x, y = get_task("multiplication").generate(40_000, 50, np.random.default_rng(3))
+    marks = x[:, :, 1] == 1
+    assert (marks.sum(axis=1) == 2).all()
+    first = np.argmax(marks, axis=1)
+    second = 49 - np.argmax(marks[:, ::-1], axis=1)
+    assert (first < 5).all() and (second >= 5).all() and (second < 25).all()
+    product = np.where(marks, x[:, :, 0], 1.0).prod(axis=1)
+    np.testing.assert_allclose(product, y[:, 0], rtol=1e-5)
+    task = get_task("multiplication")
+    assert float(((y - 0.25) ** 2).mean()) == pytest.approx(task.baseline(50), rel=0.03)
+    assert task.solved(7 / 1440) and not task.solved(0.01)

@@ -1,7 +1,16 @@
 """Recurrent models: a registry of core builders, each core wrapped in the shared readout.
 A new model is one module here and one import below."""
 
-from models import gru, gru_scratch, lstm, lstm_scratch, plugins, rnn  # noqa: F401  (registers them)
+from models import (  # noqa: F401  (importing a model module registers it)
+    exprnn,
+    gru,
+    gru_scratch,
+    indrnn,
+    lstm,
+    lstm_scratch,
+    plugins,
+    rnn,
+)
 from models.gru_scratch import ScratchGRU
 from models.lstm_scratch import ScratchLSTM
 from models.options import Option

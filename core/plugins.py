@@ -40,6 +40,22 @@ def load_object(path: str, kind: str) -> Any:
     return target
 
 
+def accept_plugins(registry, kind: str, group: str, register_plugin) -> None:
+    """Let ``registry`` take plug-ins: an unknown import-path key is imported, checked and
+    registered by ``register_plugin(key, obj)`` on first use (in every process that meets
+    it), and the entry points installed in ``group`` are registered now under their names."""
+    def resolve_missing(key: str) -> bool:
+        if not is_import_path(key):
+            return False
+        register_plugin(key, load_object(key, kind))
+        return True
+
+    registry.resolve_missing = resolve_missing
+    for name, obj in entry_point_objects(group).items():
+        if name not in registry.keys():
+            register_plugin(name, obj)
+
+
 def entry_point_objects(group: str) -> dict[str, Any]:
     """Name -> loaded object of every entry point installed in ``group`` (e.g.
     ``longdep.models``); a broken one is one UsageError naming it."""

@@ -1,6 +1,7 @@
 """Recurrent models: a registry of core builders, each core wrapped in the shared readout.
 A new model is one module here and one import below."""
 
+from core.plugins import accept_plugins
 from models import (  # noqa: F401  (importing a model module registers it)
     exprnn,
     gru,
@@ -17,7 +18,8 @@ from models.options import Option
 from models.readout import SequenceModel
 from models.registry import MODELS, build_model, check_spec, model_label, model_traits, register
 
-plugins.load_entry_points()  # installed packages' models, after the built-ins
+# import paths on first use, and installed packages' entry points, after the built-ins
+accept_plugins(MODELS, "model", plugins.ENTRY_POINT_GROUP, plugins.register_plugin)
 
 __all__ = ["MODELS", "Option", "ScratchGRU", "ScratchLSTM", "SequenceModel", "build_model",
            "check_spec", "model_label", "model_traits", "register"]

@@ -19,9 +19,8 @@ import torch
 from torch import nn
 
 from core.errors import UsageError
-from core.plugins import entry_point_objects, is_import_path, load_object
 from models.options import Option
-from models.registry import MODELS, register
+from models.registry import register
 
 ENTRY_POINT_GROUP = "longdep.models"
 _TYPES = (int, float, bool, str)
@@ -88,18 +87,3 @@ def register_plugin(key: str, builder) -> None:
              family=getattr(builder, "family", key), options=options)(builder)
 
 
-def resolve_missing(key: str) -> bool:
-    """Load an import-path key on first use (in every process that meets it)."""
-    if not is_import_path(key):
-        return False
-    register_plugin(key, load_object(key, "model"))
-    return True
-
-
-def load_entry_points() -> None:
-    for name, builder in entry_point_objects(ENTRY_POINT_GROUP).items():
-        if name not in MODELS.keys():
-            register_plugin(name, builder)
-
-
-MODELS.resolve_missing = resolve_missing

@@ -1,5 +1,6 @@
 """Pluggable sequence-task generators. A new task is one module here and one import below."""
 
+from core.plugins import accept_plugins
 from tasks import (  # noqa: F401  (importing a task module registers it)
     adding,
     bit_memory,
@@ -12,6 +13,7 @@ from tasks import (  # noqa: F401  (importing a task module registers it)
 from tasks.base import Task
 from tasks.registry import TASKS, get_task, register
 
-plugins.load_entry_points()  # installed packages' tasks, after the built-ins
+# import paths on first use, and installed packages' entry points, after the built-ins
+accept_plugins(TASKS, "task", plugins.ENTRY_POINT_GROUP, plugins.register_plugin)
 
 __all__ = ["TASKS", "Task", "get_task", "register"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 from core.errors import UsageError
-from core.plugins import entry_point_objects, is_import_path, load_object
 from tasks.registry import TASKS
 
 ENTRY_POINT_GROUP = "longdep.tasks"
@@ -49,17 +48,3 @@ def register_plugin(key: str, cls) -> None:
                    description=getattr(cls, "description", f"plug-in {key}"))(cls)
 
 
-def resolve_missing(key: str) -> bool:
-    if not is_import_path(key):
-        return False
-    register_plugin(key, load_object(key, "task"))
-    return True
-
-
-def load_entry_points() -> None:
-    for name, cls in entry_point_objects(ENTRY_POINT_GROUP).items():
-        if name not in TASKS.keys():
-            register_plugin(name, cls)
-
-
-TASKS.resolve_missing = resolve_missing

@@ -10,10 +10,8 @@ from models import SequenceModel, build_model
 from tasks import get_task
 
 
-def test_linear_rnn_through_time_decays_as_w_to_the_distance():
-    # One unit, ReLU on positive inputs and weights: a linear RNN, h_t = w h_{t-1} + u x_t,
-    # so dL/dx_t = dL/dh_T * w**(T-1-t) * u.
-    w, u, seq_len = 0.75, 0.5, 30  # exact in float32
+def _linear_rnn(w: float, u: float) -> SequenceModel:
+    """One ReLU unit with positive weights and no biases: on positive inputs a linear RNN."""
     core = nn.RNN(1, 1, nonlinearity="relu", batch_first=True)
     model = SequenceModel(core, 1, 1)
     with torch.no_grad():
@@ -21,6 +19,14 @@ def test_linear_rnn_through_time_decays_as_w_to_the_distance():
         core.weight_ih_l0.fill_(u)
         core.bias_ih_l0.zero_()
         core.bias_hh_l0.zero_()
+    return model
+
+
+def test_linear_rnn_through_time_decays_as_w_to_the_distance():
+    # One unit, ReLU on positive inputs and weights: a linear RNN, h_t = w h_{t-1} + u x_t,
+    # so dL/dx_t = dL/dh_T * w**(T-1-t) * u.
+    w, u, seq_len = 0.75, 0.5, 30  # exact in float32
+    model = _linear_rnn(w, u)
     x = torch.rand(1, seq_len, 1) + 0.1
     y = torch.zeros(1, 1)
     profile = gradients.through_time(model, get_task("adding"), x, y)["through_time"]
@@ -73,13 +79,8 @@ def test_hidden_state_gradient_is_the_total_derivative():
     # dL/dh_t = w**(T-1-t) exactly, through the readout at the last step and the recurrence
     # before it.
     w, u, seq_len = 0.5, 1.0, 12
-    core = nn.RNN(1, 1, nonlinearity="relu", batch_first=True)
-    model = SequenceModel(core, 1, 1)
+    model = _linear_rnn(w, u)
     with torch.no_grad():
-        core.weight_hh_l0.fill_(w)
-        core.weight_ih_l0.fill_(u)
-        core.bias_ih_l0.zero_()
-        core.bias_hh_l0.zero_()
         model.readout.weight.fill_(1.0)
         model.readout.bias.zero_()
 

@@ -68,7 +68,8 @@ def tuning_section(ctx: ReportContext) -> list[str]:
             rows = chosen[(chosen["task"] == task) & (chosen["model"] == model)]
             if len(rows):
                 marks = {r.seq_len: f"{r.lr:g}" + ("*" if getattr(r, "all_at_chance", False)
-                                                   else "") + ("†" if r.at_edge else "")
+                                                   else "") + ("†" if getattr(r, "at_edge", False)
+                                                               else "")
                          for r in rows.itertuples()}
                 body.append([task, labels[model]] + [marks.get(n, "–") for n in lengths])
     lines += [table(["task", "model"] + [f"T = {n}" for n in lengths], body), "",

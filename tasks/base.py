@@ -26,6 +26,9 @@ class Task:
     metric_name: ClassVar[str]  # the column name of the test metric, e.g. "mse"
     min_seq_len: ClassVar[int] = 1
     success_rule: ClassVar[str]  # the success criterion in words, for reports
+    # True for a task without a dependency gap (its answer lies in the last steps): a check
+    # that training works at all, reported as a control, not as a memory horizon
+    control: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.check()

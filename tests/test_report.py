@@ -63,3 +63,10 @@ def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):
     result = run_cli("report", str(tmp_path / "nope"))
     assert result.returncode == 2 and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_control_task_is_reported_as_a_control(smoke_copy):
+    write_report(smoke_copy)
+    text = (smoke_copy / "report.md").read_text()
+    assert "| noisy_sine (control) |" in text and "solved/seeds by T: 5: " in text
+    assert "a control task without a dependency gap" in text

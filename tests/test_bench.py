@@ -22,9 +22,13 @@ def test_bench_quick_writes_tables_and_summary(tmp_path):
     # nn.LSTM and the scratch LSTM both keep O(T) activations; same order of magnitude
     assert 0.2 < memory.set_index("model").loc["lstm_scratch", "ratio_to_lstm"] < 5
     scaling = pd.read_csv(tmp_path / "scaling.csv")
-    assert np.allclose(scaling["speedup"],
-                       scaling["wall_seconds"].iloc[0] / scaling["wall_seconds"])
-    assert np.allclose(scaling["efficiency"], scaling["speedup"] / scaling["n_jobs"])
+    assert set(scaling["run"]) == {"grid", "search"}
+    for _, rows in scaling.groupby("run"):
+        assert np.allclose(rows["speedup"], rows["wall_seconds"].iloc[0] / rows["wall_seconds"])
+        assert np.allclose(rows["efficiency"], rows["speedup"] / rows["n_jobs"])
+        assert rows["cells"].nunique() == 1  # the same work with one worker and with all
+    # the search does as much work as the grid (every chain: a failure and its confirmation)
+    assert scaling.groupby("run")["cells"].first().nunique() == 1
     tracking = pd.read_csv(tmp_path / "tracking.csv")
     assert (tracking["seconds_off"] > 0).all()
     text = (tmp_path / "bench.md").read_text()

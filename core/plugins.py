@@ -9,6 +9,7 @@ missing.
 from __future__ import annotations
 
 import importlib
+import sys
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -51,19 +52,13 @@ def accept_plugins(registry, kind: str, group: str, register_plugin) -> None:
         return True
 
     registry.resolve_missing = resolve_missing
-    for name, obj in entry_point_objects(group).items():
-        if name not in registry.keys():
-            register_plugin(name, obj)
-
-
-def entry_point_objects(group: str) -> dict[str, Any]:
-    """Name -> loaded object of every entry point installed in ``group`` (e.g.
-    ``longdep.models``); a broken one is one UsageError naming it."""
-    found = {}
     for point in entry_points(group=group):
-        try:
-            found[point.name] = point.load()
-        except Exception as err:  # noqa: BLE001  (any import failure of a third-party package)
-            raise UsageError(f"entry point {point.name!r} of {group} ({point.value}) cannot "
-                             f"be loaded: {type(err).__name__}: {err}") from None
-    return found
+        if point.name in registry.keys():
+            continue
+        try:  # a broken third-party package must not stop the tool: one line, then on
+            register_plugin(point.name, point.load())
+        except Exception as err:  # noqa: BLE001
+            print(f"longdep: warning: entry point {point.name!r} of {group} ({point.value}) "
+                  f"skipped: {type(err).__name__}: {err}", file=sys.stderr)
+
+

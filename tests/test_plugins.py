@@ -84,3 +84,14 @@ def test_a_broken_model_plugin_is_one_line(spec, message):
 def test_a_broken_task_plugin_names_what_is_missing():
     with pytest.raises(UsageError, match="task plug-in 'collections:OrderedDict' lacks name"):
         get_task("collections:OrderedDict")
+
+
+def test_a_broken_installed_plugin_is_one_warning_not_a_crash(tmp_path):
+    dist = tmp_path / "broken-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[longdep.models]\nbad = no_such_package:Cell\n")
+    listed = run_cli("list", env=_env(tmp_path))
+    assert listed.returncode == 0 and "lstm" in listed.stdout
+    assert "warning: entry point 'bad' of longdep.models" in listed.stderr
+    assert "Traceback" not in listed.stderr

@@ -23,7 +23,7 @@ import torch
 
 from benchmark.bench_report import write_bench_report
 from benchmark.config import Cell, Grid
-from benchmark.runner import environment as run_environment
+from benchmark.environment import environment as run_environment
 from benchmark.runner import run_grid
 from benchmark.search_runner import run_search
 from benchmark.store import atomic_write, atomic_write_text

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime
 import os
-import platform
-import subprocess
 import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 
 import joblib
 from tqdm.auto import tqdm
 
 from benchmark.config import Cell, Grid
+from benchmark.environment import environment, now
 from benchmark.lr_selection import chosen_rates, select_lr
 from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, empty_columns
 from benchmark.store import CorruptCellFile, RunStore, atomic_write
@@ -84,38 +81,6 @@ def cost(cell: Cell) -> float:
     length (copy_memory's is seq_len + 20) times the work of one step."""
     steps_in = get_task(cell.task, **dict(cell.task_params)).input_length(cell.seq_len)
     return steps_in * cell.steps * cell.batch_size * cell.hidden_size
-
-
-def environment() -> dict:
-    import numpy
-    import pandas
-    import scipy
-    import torch
-
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__, "numpy": numpy.__version__, "pandas": pandas.__version__,
-        "scipy": scipy.__version__, "joblib": joblib.__version__,
-        "machine": platform.machine(), "system": platform.platform(),
-        "processor": platform.processor(), "cpu_count": os.cpu_count(),
-        "git_commit": _git_commit(),
-    }
-
-
-def _git_commit() -> str:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + ("-dirty" if dirty else "")
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def check_backend(backend: str, scheduler: str | None) -> None:
@@ -188,12 +153,12 @@ def open_run(store: RunStore, grid: Grid, n_jobs: int, backend: str, scheduler: 
         if previous is not None and (upgraded := _upgrade(store)):
             print(f"note: {upgraded} cell files of an earlier version got their checksums",
                   file=sys.stderr)
-        record = previous or {"grid": grid.to_dict(), "started": _now()}
+        record = previous or {"grid": grid.to_dict(), "started": now()}
         record.update(environment=environment(), resumed=previous is not None,
                       n_jobs=n_jobs, backend=backend, finished=None)
         store.write_run(record)
         yield record
-        record["finished"] = _now()
+        record["finished"] = now()
         store.write_run(record)
 
 

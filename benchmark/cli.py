@@ -23,6 +23,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
         raise UsageError(message)
 
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        for name, value in vars(parsed).items():
+            # argparse turns "--flag=--" into an empty list where a string is expected
+            values = value if name == "task_param" else [value]
+            if any(isinstance(v, list) for v in values):
+                raise UsageError(f"--{name.replace('_', '-')} needs a value")
+        return parsed
+
 
 def _parse_value(flag: str, text: str, kind: str) -> Any:
     """Turn a flag's text into the Grid field's type; validation of the range is the Grid's."""

@@ -258,6 +258,9 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, 
     (["--models", "lstm:forget_bias=inf"], "forget_bias='inf' is invalid"),
     (["--steps", "0"], "steps=0 (--steps) is invalid"),
     (["--min-length", "10"], "--min-length and --max-length go together"),
+    (["--seeds=--"], "--seeds needs a value"),  # argparse made this an empty list
+    (["--task-param=--"], "--task-param needs a value"),
+    (["--backend=--"], "--backend needs a value"),
 ])
 def test_bad_values_are_one_line_naming_them(tmp_path, capsys, args, message):
     out = tmp_path / "out"

@@ -25,6 +25,17 @@ from tasks.registry import register
 VARIANTS = ("halves", "anywhere")
 
 
+def marked_values(values: np.ndarray, *positions: np.ndarray):
+    """The two-channel input of the marked-value tasks (adding, multiplication): the values
+    ``(n, T)`` and a marker channel with a 1 at each row's given positions; also the marked
+    values themselves, one array per position. Returns ``(x (n, T, 2), [marked, ...])``."""
+    rows = np.arange(values.shape[0])
+    markers = np.zeros_like(values)
+    for position in positions:
+        markers[rows, position] = 1.0
+    return np.stack([values, markers], axis=-1), [values[rows, p] for p in positions]
+
+
 @register("adding", label="adding problem",
           description="sum the two marked values of a uniform sequence (baseline MSE 1/6)")
 @dataclasses.dataclass(frozen=True)
@@ -47,12 +58,8 @@ class Adding(RegressionTask):
             second = rng.integers(half, seq_len, size=n)  # marker in [T/2, T)
         else:  # two distinct positions anywhere: a random pair of a random permutation
             first, second = np.argsort(rng.random((n, seq_len)), axis=1)[:, :2].T
-        markers = np.zeros((n, seq_len))
-        rows = np.arange(n)
-        markers[rows, first] = 1.0
-        markers[rows, second] = 1.0
-        x = np.stack([values, markers], axis=-1)  # (n, T, 2)
-        y = (values[rows, first] + values[rows, second])[:, None]  # (n, 1)
+        x, (a, b) = marked_values(values, first, second)
+        y = (a + b)[:, None]  # (n, 1)
         return x, y
 
     def baseline(self, seq_len):

@@ -15,8 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-import numpy as np
-
+from tasks.adding import marked_values
 from tasks.base import RegressionTask
 from tasks.registry import register
 
@@ -36,12 +35,8 @@ class Multiplication(RegressionTask):
         tenth = int(seq_len * 0.1)
         first = rng.integers(0, tenth, size=n)  # [0, 0.1 T)
         second = tenth + rng.integers(0, int(seq_len * 0.4), size=n)  # [0.1 T, 0.5 T)
-        markers = np.zeros((n, seq_len))
-        rows = np.arange(n)
-        markers[rows, first] = 1.0
-        markers[rows, second] = 1.0
-        x = np.stack([values, markers], axis=-1)  # (n, T, 2)
-        return x, (values[rows, first] * values[rows, second])[:, None]  # (n, 1)
+        x, (a, b) = marked_values(values, first, second)  # x: (n, T, 2)
+        return x, (a * b)[:, None]  # (n, 1)
 
     def baseline(self, seq_len):
         return 7 / 144

@@ -18,4 +18,12 @@ def test_search_bench_quick(tmp_path):
     table = pd.read_csv(tmp_path / "search_bench.csv")
     assert len(table) == 4 and table["agree"].all()
     assert (table["n_probed_search"] <= table["n_probed_grid"]).all()
-    assert "CPU-seconds: search" in (tmp_path / "search_bench.md").read_text()
+    assert "CPU-seconds (wall time" in (tmp_path / "search_bench.md").read_text()
+    # work is the time steps trained, recounted here from the grid's own summary
+    grid = pd.read_csv(tmp_path / "grid" / "summary.csv")
+    expected = (grid["steps_run"] * grid["batch_size"] * grid["input_length"]).groupby(
+        [grid["task"], grid["model"]]).sum()
+    got = table.set_index(["task", "model"])["work_grid"]
+    assert (got.sort_index() == expected.sort_index()).all()
+    # the search never trains more than the grid at the same resolution on this question
+    assert table["work_search"].sum() <= table["work_grid"].sum()

@@ -148,6 +148,16 @@ def l50_interval(frame: pd.DataFrame) -> tuple[float, float, float]:
     return estimate, *widen_to_probed(low, high, lengths)
 
 
+def _graded(agg: pd.DataFrame) -> dict:
+    """The horizon under the graded rule (beats the memoryless baseline), where recorded."""
+    if "beats_rate" not in agg or agg["beats_rate"].isna().any():
+        return {"beats_low": math.nan, "beats_high": math.nan, "beats_pattern": ""}
+    low, high = horizon_bracket(agg["seq_len"], agg["beats_rate"])
+    return {"beats_low": low, "beats_high": high,
+            "beats_pattern": success_pattern(agg["seq_len"],
+                                             (agg["beats_rate"] * agg["n"]).round(), agg["n"])}
+
+
 def horizons(summary: pd.DataFrame, per_length: pd.DataFrame,
              tuning: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (task, model): the horizon bracket, L50 with its interval, error growth, the
@@ -178,5 +188,6 @@ def horizons(summary: pd.DataFrame, per_length: pd.DataFrame,
             "l50": l50, "l50_low": l50_low, "l50_high": l50_high,
             "growth_slope": slope, "growth_low": s_low, "growth_high": s_high,
             "cpu_seconds": cpu,
+            **_graded(agg),
         })
     return pd.DataFrame(rows)

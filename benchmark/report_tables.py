@@ -28,6 +28,12 @@ def horizon_cell(row) -> str:
     return text
 
 
+def graded_cell(row) -> str:
+    """The bracket under the graded rule and the seeds that beat the baseline per length."""
+    return (f"[{_length(row['beats_low'])}, {_length(row['beats_high'])}); beaten/seeds by T: "
+            f"{row['beats_pattern']}")
+
+
 def differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str],
                          verdict: str) -> list[str]:
     """One line per comparison with this verdict ("significant" or "consistent"), grouped by

@@ -139,6 +139,11 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
         low, high = mean_interval(errors)
         low = max(low, 0.0) if math.isfinite(low) else low  # errors are never negative
         s_low, s_high = wilson_interval(int(solved.sum()), len(ok))
+        # the graded outcome, where the cells recorded it (cells from before it existed do not)
+        graded = "beats_baseline" in ok and len(ok) and ok["beats_baseline"].notna().all()
+        beats = ok["beats_baseline"].astype(bool) if graded else None
+        b_low, b_high = wilson_interval(int(beats.sum()), len(ok)) if graded \
+            else (math.nan, math.nan)
         rows.append({
             "task": task, "model": model, "seq_len": seq_len,
             "model_label": group["model_label"].dropna().iloc[0]
@@ -156,6 +161,9 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
             "normalised_error": ok["normalised_error"].mean() if len(ok) else math.nan,
             "success_rate": solved.mean() if len(ok) else math.nan,
             "success_low": s_low, "success_high": s_high,
+            "beats_rate": beats.mean() if graded else math.nan,
+            "beats_low": b_low, "beats_high": b_high,
+            "baseline_gain": ok["baseline_gain"].mean() if graded else math.nan,
             "median_steps_to_solve": ok.loc[solved, "steps_to_solve"].median()
             if solved.any() else math.nan,
             "seconds_per_step": ok["seconds_per_step"].median() if len(ok) else math.nan,

@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from benchmark.config import Cell
-from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, KEYS, apply_divergence_rule
+from benchmark.schema import (
+    CURVE_COLUMNS,
+    GRADIENT_COLUMNS,
+    KEYS,
+    apply_divergence_rule,
+    fill_graded_outcome,
+)
 from core.errors import UsageError
 
 REQUIRED_SUMMARY = KEYS + ["status", "model_label", "final_metric", "solved", "baseline",
@@ -209,7 +215,7 @@ class RunStore:
             grads.append(_long_frame(keys, record["gradients"]))
         if not summaries:
             return
-        summary = apply_divergence_rule(pd.DataFrame(summaries))
+        summary = apply_divergence_rule(fill_graded_outcome(pd.DataFrame(summaries)))
         summary["task_params"] = summary["task_params"].map(lambda p: json.dumps(p,
                                                                                 sort_keys=True))
         summary = summary.sort_values(KEYS, kind="stable").reset_index(drop=True)

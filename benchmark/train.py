@@ -28,6 +28,7 @@ from benchmark.config import Cell
 from benchmark.schema import CURVE_COLUMNS, ColumnLog
 from models import build_model, model_label
 from tasks import get_task
+from tasks.base import BEAT_MARGIN
 
 PROFILE_FRACTIONS = (0.1, 0.25, 0.5)  # through-time checkpoints besides initialisation and end
 EVAL_CHUNK = 250  # test samples per forward pass: bounds memory at long lengths
@@ -74,13 +75,14 @@ def _to_tensor(array: np.ndarray, device: str) -> torch.Tensor:
     return torch.from_numpy(array).to(device)
 
 
-def _evaluate(model, task, x: torch.Tensor, y: torch.Tensor) -> float:
-    """The task's metric over a whole held-out set, in chunks."""
+def _evaluate(model, task, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """The task's metric and loss over a whole held-out set, in chunks."""
     model.eval()
     with torch.no_grad():
         outputs = torch.cat([model(chunk) for chunk in x.split(EVAL_CHUNK)])
+        loss = float(task.loss(outputs, y))
     model.train()
-    return task.metric(outputs, y)
+    return task.metric(outputs, y), loss
 
 
 def training_batches(task, cell: Cell, rng: np.random.Generator):
@@ -143,7 +145,7 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
                 grads.add_profile(step, kind, norms)
 
     def evaluate(step: int, train_losses: list[float]) -> None:
-        metric = _evaluate(s.model, s.task, *s.validation)
+        metric, _ = _evaluate(s.model, s.task, *s.validation)
         out.metrics.append(metric)
         curve.add(step=step, metric=validation_name(s.task), value=metric)
         if train_losses:
@@ -204,7 +206,11 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         # a diverged model counts as knowing nothing, never as missing data
         return metric if out.status == "ok" and math.isfinite(metric) else baseline
 
-    final = scored(_evaluate(s.model, task, *s.test))
+    test_metric, test_loss = _evaluate(s.model, task, *s.test)
+    final = scored(test_metric)
+    usable_loss = out.status == "ok" and math.isfinite(test_loss)
+    # a diverged model removes nothing from the baseline, as its error is the baseline
+    gain = task.baseline_gain(final, test_loss, cell.seq_len) if usable_loss else 0.0
     validation = scored(out.metrics[-1] if out.metrics else math.nan)
     finite = [m for m in out.metrics if math.isfinite(m)]
     end = max(out.profiles, default=out.step)
@@ -229,6 +235,9 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "normalised_error": final / baseline,
         "solved": bool(out.status == "ok" and task.solved(final)),
         "solved_validation": bool(out.status == "ok" and task.solved(validation)),
+        "test_loss": test_loss if usable_loss else math.nan,
+        "baseline_gain": gain,
+        "beats_baseline": bool(out.status == "ok" and gain >= BEAT_MARGIN),
         "steps_to_solve": math.nan if out.steps_to_solve is None else out.steps_to_solve,
         "steps_run": out.step,
         "status": out.status,

@@ -179,6 +179,25 @@ def test_horizons_table():
     assert (row["l50_low"], row["l50_high"]) == (20, 40)  # perfect separation: the gap
     assert row["growth_slope"] > 0
     assert row["n_probed"] == 4 and row["cpu_seconds"] == 2.0 * 12
+    # cells from before the graded outcome existed: no graded horizon, not a made-up one
+    assert np.isnan(row["beats_low"]) and row["beats_pattern"] == ""
+
+
+def test_graded_horizon_is_read_like_the_strict_one():
+    # solved to 20, but beating the baseline (2 of 3 seeds) holds to 40 and stops at 80
+    rows = [{"task": "t", "model": "m", "seq_len": length, "seed": seed,
+             "final_metric": 0.01 if length <= 20 else 0.9, "solved": length <= 20,
+             "beats_baseline": length <= 20 or (length == 40 and seed < 2),
+             "baseline_gain": 0.5} for length in (10, 20, 40, 80) for seed in range(3)]
+    summary = _summary(rows).assign(wall_seconds=1.0)
+    agg = stats.aggregate(summary)
+    at_40 = agg[agg["seq_len"] == 40].iloc[0]
+    assert at_40["beats_rate"] == pytest.approx(2 / 3) and at_40["success_rate"] == 0
+    assert (at_40["beats_low"], at_40["beats_high"]) == stats.wilson_interval(2, 3)
+    row = horizon_stats.horizons(summary, agg).iloc[0]
+    assert (row["horizon_low"], row["horizon_high"]) == (20, 40)
+    assert (row["beats_low"], row["beats_high"]) == (40, 80)
+    assert row["beats_pattern"] == "10: 3/3, 20: 3/3, 40: 2/3, 80: 0/3"
 
 
 def test_wilson_interval_refuses_impossible_counts():

@@ -8,6 +8,7 @@ import torch
 
 from core.errors import UsageError
 from tasks import TASKS, get_task
+from tasks.base import BEAT_MARGIN
 
 ALL = sorted(TASKS.keys())
 
@@ -146,6 +147,31 @@ def test_copy_memory_layout_labels_and_baselines():
     assert task.metric(guess, target) == pytest.approx(task.baseline(seq_len), abs=0.01)
     perfect = torch.nn.functional.one_hot(target.long(), 9).float()
     assert task.metric(perfect, target) == 0.0 and task.solved(0.0)
+    # graded outcome: the memoryless loss removes nothing; recalling 1 of 10 symbols removes
+    # a tenth (the margin); a perfect copy all of it
+    memoryless = float(task.loss(logits, target))
+    assert task.baseline_gain(0.875, memoryless, seq_len) == pytest.approx(0, abs=1e-4)
+    one_recalled = logits.clone()
+    one_recalled[:, -10] = -1e4
+    one_recalled[torch.arange(4000), -10, target[:, -10].long()] = 0.0
+    gain = task.baseline_gain(0.8, float(task.loss(one_recalled, target)), seq_len)
+    assert gain == pytest.approx(0.1, abs=1e-4)
+    assert task.baseline_gain(0.0, float(task.loss(perfect * 1e4, target)), seq_len) \
+        == pytest.approx(1.0)
+
+
+def test_graded_outcome_of_a_memoryless_predictor_is_no_gain():
+    # adding: the constant 1 (E[X1 + X2]) scores the 1/6 baseline, so gains nothing, and the
+    # 10 % margin lies beyond its sampling noise on the default 1000 test samples
+    task = get_task("adding")
+    gains = []
+    for seed in range(20):
+        _, y = task.generate(1000, 30, np.random.default_rng(seed))
+        mse = float(((y - 1.0) ** 2).mean())
+        gains.append(task.baseline_gain(mse, mse, 30))
+    assert abs(np.mean(gains)) < 0.03 and max(gains) < BEAT_MARGIN
+    assert task.graded_on == "metric" and "mse at least 10% below" in task.graded_rule()
+    assert get_task("copy_memory").graded_rule().startswith("test loss")
 
 
 def test_adding_variants_place_the_markers_as_their_papers_do():

@@ -41,6 +41,11 @@ def test_summary_records_what_a_cell_did():
     from tasks import get_task
 
     assert s["solved_validation"] == get_task("noisy_sine").solved(s["validation_metric"])
+    # the graded outcome: on an MSE task the loss is the metric, the gain is relative to the
+    # baseline, and "beats" is the gain against the margin
+    assert s["test_loss"] == pytest.approx(s["final_metric"])
+    assert s["baseline_gain"] == pytest.approx(1 - s["final_metric"] / s["baseline"])
+    assert s["beats_baseline"] == (s["baseline_gain"] >= 0.1)
     assert 0 <= s["grad_reach_fraction_end"] <= 1
     assert s["n_params"] == sum(p.numel() for p in nn.RNN(1, 8).parameters()) + 9
     kinds = set(result.gradients["kind"])

@@ -23,7 +23,7 @@ from benchmark.report_tables import (
     horizon_cell,
     winners_table,
 )
-from tasks import TASKS
+from tasks import get_task
 
 
 @dataclasses.dataclass
@@ -47,6 +47,10 @@ class ReportContext:
     @property
     def tasks(self) -> list[str]:
         return list(dict.fromkeys(self.agg["task"]))
+
+    def task(self, key: str):
+        """The run's task object, with the run's parameters (a variant may change its rule)."""
+        return get_task(key, **self.grid.get("task_params", {}).get(key, {}))
 
 
 def tuning_section(ctx: ReportContext) -> list[str]:
@@ -114,7 +118,7 @@ def horizon_section(ctx: ReportContext) -> list[str]:
                   f"log length to a ratio of {ctx.grid.get('resolution', '?')}; ticks in the "
                   "figure are the lengths each model ran, the label its CPU time. Every probe "
                   "and its reason: `search.csv`.", ""]
-    controls = [t for t in ctx.tasks if getattr(TASKS.get(t), "control", False)]
+    controls = [t for t in ctx.tasks if ctx.task(t).control]
     body = []
     for model in ctx.models:
         row = [ctx.labels[model]]
@@ -134,7 +138,7 @@ def horizon_section(ctx: ReportContext) -> list[str]:
         lines += [f"{', '.join(controls)}: a control task without a dependency gap (its answer "
                   "lies in the last steps), showing that training works at every length; its "
                   "lengths are window sizes, not distances to bridge.", ""]
-    rules = [f"{task}: {TASKS.get(task).success_rule}" for task in ctx.tasks]
+    rules = [f"{task}: {ctx.task(task).success_rule}" for task in ctx.tasks]
     lines += ["Success rules: " + "; ".join(rules) + ".", ""]
     return lines + graded_horizon_lines(ctx, [t for t in ctx.tasks if t not in controls])
 
@@ -153,7 +157,7 @@ def graded_horizon_lines(ctx: ReportContext, tasks: list[str]) -> list[str]:
             match = recorded[(recorded["task"] == task) & (recorded["model"] == model)]
             row.append("–" if match.empty else graded_cell(match.iloc[0]))
         body.append(row)
-    rules = [f"{task}: {TASKS.get(task).graded_rule()}" for task in tasks]
+    rules = [f"{task}: {ctx.task(task).graded_rule()}" for task in tasks]
     return ["**Graded: beats the memoryless baseline.** The papers report a model as learning "
             "a task once it clearly beats the memoryless baseline, a looser rule than "
             "\"solved\" above; the bracket is read the same way, with this rule "

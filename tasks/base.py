@@ -97,10 +97,9 @@ class Task:
         value = loss if self.graded_on == "loss" else metric
         return 1.0 - value / self.graded_baseline(seq_len)
 
-    @classmethod
-    def graded_rule(cls) -> str:
+    def graded_rule(self) -> str:
         """The graded outcome in words, for reports."""
-        quantity = "loss" if cls.graded_on == "loss" else cls.metric_name
+        quantity = "loss" if self.graded_on == "loss" else self.metric_name
         return f"test {quantity} at least {BEAT_MARGIN:.0%} below the memoryless baseline"
 
     def solved(self, metric: float) -> bool:

@@ -172,6 +172,7 @@ def test_graded_outcome_of_a_memoryless_predictor_is_no_gain():
     assert abs(np.mean(gains)) < 0.03 and max(gains) < BEAT_MARGIN
     assert task.graded_on == "metric" and "mse at least 10% below" in task.graded_rule()
     assert get_task("copy_memory").graded_rule().startswith("test loss")
+    assert "miss_rate at least" in get_task("adding", variant="hs97").graded_rule()
 
 
 def test_adding_variants_place_the_markers_as_their_papers_do():
@@ -191,6 +192,41 @@ def test_adding_variants_place_the_markers_as_their_papers_do():
     assert float(((y - 1) ** 2).mean()) == pytest.approx(1 / 6, rel=0.05)  # same baseline
     with pytest.raises(UsageError, match="variant='middle'"):
         get_task("adding", variant="middle")
+
+
+def test_adding_hs97_follows_hochreiter_and_schmidhuber():
+    task = get_task("adding", variant="hs97")
+    seq_len, n = 40, 20000
+    x, y = task.generate(n, seq_len, np.random.default_rng(3))
+    total = seq_len + seq_len // 10
+    assert x.shape == (n, total, 2) and task.input_length(seq_len) == total
+    values, markers = x[..., 0], x[..., 1]
+    start = np.argmax(markers != 0, axis=1)  # the sequence's first step: marker -1 or 1
+    lengths = total - start
+    assert lengths.min() == seq_len and lengths.max() == total  # T .. T + T/10
+    padding = np.arange(total) < start[:, None]
+    assert not values[padding].any() and not markers[padding].any()
+    assert (np.abs(values[~padding]) <= 1).all() and values[~padding].min() < -0.99
+    marked = markers == 1
+    assert (marked.sum(axis=1) == 2).all() and (markers[:, -1] == -1).all()
+    first = np.argmax(marked, axis=1) - start
+    second = total - 1 - np.argmax(marked[:, ::-1], axis=1) - start
+    assert (first < 10).all() and (second < seq_len // 2).all()
+    at_start = marked[np.arange(n), start]
+    assert (markers[np.arange(n), start][~at_start] == -1).all()
+    assert not values[np.arange(n), start][at_start].any()  # the "rare case": X = 0
+    assert abs(at_start.mean() - (1 / 10 + 9 / 10 / 19)) < 0.01  # first, else second
+    np.testing.assert_allclose(y[:, 0], 0.5 + (values * marked).sum(axis=1) / 4, atol=1e-6)
+    # the memoryless 0.5 misses at the closed-form rate; a perfect answer never misses
+    half = torch.full((n, 1), 0.5)
+    target = torch.from_numpy(y)
+    miss = task.metric(half, target)
+    assert abs(miss - task.baseline(seq_len)) < 3 * np.sqrt(miss * (1 - miss) / n)
+    assert task.metric(target, target) == 0.0 and task.solved(0.0)
+    assert task.metric_name == "miss_rate" and "0.04" in task.success_rule
+    assert get_task("adding").metric_name == "mse"
+    with pytest.raises(UsageError, match="seq_len must be an integer >= 22"):
+        task.generate(4, 21, np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("key, windows, classes", [

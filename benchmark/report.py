@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark import figures, gradient_figures, horizon_stats, plotting, stats
+from benchmark import figures, gradient_figures, horizon_stats, plotting, stats, variants
 from benchmark.report_data import focus_lengths, held_after_stop, through_time_profiles
 from benchmark.report_sections import ReportContext, markdown
 from benchmark.schema import usable
@@ -90,6 +90,9 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     if (root / "lr_selection.csv").exists():
         tuning = pd.read_csv(root / "lr_selection.csv")
         figures.lr_choice(tuning, focus, models, labels, fig_dir / "learning_rate.png")
+    effects = variants.shared_rate_effects(tuning_summary, summary, models)
+    if not effects.empty:
+        atomic_write(out / "variants.csv", lambda h: effects.to_csv(h, index=False))
     context = ReportContext(root, run, grid, summary, agg, comparisons, horizon_table, focus,
-                            models, labels, not through.empty, tuning, search)
+                            models, labels, not through.empty, tuning, search, effects)
     atomic_write_text(out / "report.md", markdown(context))

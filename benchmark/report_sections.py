@@ -21,6 +21,7 @@ from benchmark.report_tables import (
     graded_cell,
     grid_lines,
     horizon_cell,
+    variant_table,
     winners_table,
 )
 from tasks import get_task
@@ -43,6 +44,7 @@ class ReportContext:
     has_through: bool
     tuning: pd.DataFrame | None
     search: pd.DataFrame | None = None
+    variants: pd.DataFrame | None = None
 
     @property
     def tasks(self) -> list[str]:
@@ -86,6 +88,20 @@ def tuning_section(ctx: ReportContext) -> list[str]:
               f"{eval_cost / 3600:.2f} ({tune_cost / max(eval_cost, 1e-9):.1f}x); every model "
               "had the same step budget per cell.", ""]
     return lines
+
+
+def variants_section(ctx: ReportContext) -> list[str]:
+    if ctx.variants is None or ctx.variants.empty:
+        return []
+    shared = ctx.variants["lr"].ne("own").any()
+    intro = ("A variant and its base model usually get different rates from the selection, "
+             "which mixes the variant's effect with the rate's. ")
+    intro += ("Here both at every shared rate of the grid (the tuning seeds, scored on "
+              "validation) and at each one's own chosen rate (the evaluation seeds, scored on "
+              "the test set; the two rates in brackets)." if shared else
+              "Every cell ran at one shared rate, so the table compares like with like.")
+    return ["## Variants against their base model", "", intro, "",
+            *variant_table(ctx.variants, ctx.labels), "Full table: `variants.csv`.", ""]
 
 
 def header_section(ctx: ReportContext) -> list[str]:
@@ -299,7 +315,8 @@ def rules_section(ctx: ReportContext) -> list[str]:
 
 
 SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
-            gradient_section, differences_section, tuning_section, cost_section, rules_section)
+            gradient_section, differences_section, tuning_section, variants_section,
+            cost_section, rules_section)
 
 
 def markdown(ctx: ReportContext) -> str:

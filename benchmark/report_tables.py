@@ -124,3 +124,22 @@ def error_table(agg: pd.DataFrame, task: str, models: list[str], labels) -> str:
                          f"{int(round(r['success_rate'] * r['n']))}/{r['n']}{diverged}")
         body.append([labels[model]] + cells)
     return table(["model"] + [f"T = {length}" for length in lengths], body)
+
+
+def variant_table(effects: pd.DataFrame, labels) -> list[str]:
+    """Per (base, variant) pair: seeds solved by each, at every shared rate and at their own."""
+    lines = []
+    for (base, variant), rows in effects.groupby(["base", "variant"], sort=False):
+        shared = sorted({r for r in rows["lr"] if r != "own"}, key=float)
+        rates = shared + (["own"] if (rows["lr"] == "own").any() else [])
+        body = []
+        for (task, length), cells in rows.groupby(["task", "seq_len"], sort=True):
+            by_rate = {r.lr: f"{r.base_solved}/{r.n} → {r.variant_solved}/{r.n}"
+                       + (f" ({r.base_lr:g} vs {r.variant_lr:g})" if r.lr == "own" else "")
+                       for r in cells.itertuples()}
+            body.append([task, str(length)] + [by_rate.get(rate, "–") for rate in rates])
+        header = [f"lr {rate} (validation)" for rate in shared] + \
+            (["own rates (test)"] if "own" in rates else [])
+        lines += [f"**{labels.get(base, base)} → {labels.get(variant, variant)}**, seeds solved "
+                  "(base → variant):", "", table(["task", "T"] + header, body), ""]
+    return lines

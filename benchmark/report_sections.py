@@ -17,6 +17,7 @@ from benchmark.report_data import THROUGH_TIME_CHECKPOINTS
 from benchmark.report_tables import (
     SIGNIFICANCE,
     differences_in_words,
+    effective_window_text,
     error_table,
     graded_cell,
     grid_lines,
@@ -24,6 +25,7 @@ from benchmark.report_tables import (
     variant_table,
     winners_table,
 )
+from benchmark.schema import usable
 from tasks import get_task
 
 
@@ -144,7 +146,13 @@ def horizon_section(ctx: ReportContext) -> list[str]:
             if match.empty:
                 row.append("–")
             elif task in controls:  # no gap to bridge: what was solved, not a horizon
-                row.append(f"solved/seeds by T: {match.iloc[0]['success_pattern']}")
+                text = f"solved/seeds by T: {match.iloc[0]['success_pattern']}"
+                if hasattr(ctx.task(task), "effective_window"):
+                    cells = usable(ctx.summary)
+                    cells = cells[(cells["task"] == task) & (cells["model"] == model)]
+                    text += "; effective window by T: " + effective_window_text(
+                        cells, ctx.task(task))
+                row.append(text)
             else:
                 row.append(horizon_cell(match.iloc[0]))
         body.append(row)
@@ -153,7 +161,11 @@ def horizon_section(ctx: ReportContext) -> list[str]:
     if controls:
         lines += [f"{', '.join(controls)}: a control task without a dependency gap (its answer "
                   "lies in the last steps), showing that training works at every length; its "
-                  "lengths are window sizes, not distances to bridge.", ""]
+                  "lengths are window sizes, not distances to bridge. Effective window: the "
+                  "shortest window whose optimal linear predictor scores like the model (median "
+                  "over seeds [range]; ∞: better than any linear window it was shown); a "
+                  "window that grows with T is noise averaging, not recall of a distant "
+                  "input.", ""]
     rules = [f"{task}: {ctx.task(task).success_rule}" for task in ctx.tasks]
     lines += ["Success rules: " + "; ".join(rules) + ".", ""]
     return lines + graded_horizon_lines(ctx, [t for t in ctx.tasks if t not in controls])

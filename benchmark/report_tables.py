@@ -28,6 +28,18 @@ def horizon_cell(row) -> str:
     return text
 
 
+def effective_window_text(cells: pd.DataFrame, task) -> str:
+    """Per length, the median effective window over seeds and its range over seeds
+    (``task.effective_window``: the linear window that scores like the model)."""
+    parts = []
+    for length, group in cells.groupby("seq_len", sort=True):
+        windows = [task.effective_window(m, int(length)) for m in group["final_metric"]]
+        low, high = min(windows), max(windows)
+        spread = "" if low == high else f" [{_length(low)}, {_length(high)}]"
+        parts.append(f"{int(length)}: {_length(float(np.median(windows)))}{spread}")
+    return ", ".join(parts)
+
+
 def graded_cell(row) -> str:
     """The bracket under the graded rule and the seeds that beat the baseline per length."""
     return (f"[{_length(row['beats_low'])}, {_length(row['beats_high'])}); beaten/seeds by T: "

@@ -8,6 +8,14 @@ Two reference levels:
 - noise floor ``noise_std**2``: even the clean sine value misses the noisy target by the noise;
 - memoryless baseline, predict the last observed value:
   ``E[(s_T - s_{T-1})^2] = 2 noise_std**2 + (1 - cos freq)`` (averaged over the phase).
+
+The task has no gap to bridge: averaging the last two inputs already meets the success rule,
+and a longer window only averages more noise away. What a model's error says about its memory
+is its *effective window*: the shortest window k whose optimal linear predictor scores as well.
+Over the random phase the series is stationary with autocovariance
+``R(tau) = cos(freq tau) / 2 + noise_std**2 [tau = 0]``, so the optimal linear predictor of
+s_T from its last k values scores ``R(0) - r' R_k^-1 r`` (R_k the k x k Toeplitz matrix of R,
+r the covariances of s_T with those k values): ``window_mse(k)``.
 """
 
 from __future__ import annotations
@@ -54,6 +62,31 @@ class NoisySine(RegressionTask):
 
     def baseline(self, seq_len):
         return 2 * self.noise_std**2 + (1 - math.cos(self.freq))
+
+    def _autocovariance(self, lags: np.ndarray) -> np.ndarray:
+        return 0.5 * np.cos(self.freq * lags) + self.noise_std**2 * (lags == 0)
+
+    def window_mse(self, k: int) -> float:
+        """MSE of the optimal linear predictor of the next value from the last k (closed form;
+        k = 0 predicts the mean, 0)."""
+        if k == 0:
+            return float(self._autocovariance(np.array(0)))
+        lags = np.arange(k)
+        toeplitz = self._autocovariance(np.abs(lags[:, None] - lags[None, :]))
+        cross = self._autocovariance(k - lags)  # s_T with s_{T-k} .. s_{T-1}
+        # lstsq: at small noise the Toeplitz matrix is near singular (a sine has 2 degrees of
+        # freedom); the minimum-norm solution still gives the optimal predictor's error
+        weights = np.linalg.lstsq(toeplitz, cross, rcond=None)[0]
+        return float(self._autocovariance(np.array(0)) - cross @ weights)
+
+    def effective_window(self, mse: float, seq_len: int) -> float:
+        """The shortest window (0 .. seq_len) whose optimal linear predictor scores at most
+        ``mse``: how far back a model's error says it looks. ``inf`` when the model beats every
+        linear window it was shown (a nonlinear predictor can)."""
+        for k in range(seq_len + 1):
+            if self.window_mse(k) <= mse:
+                return float(k)
+        return math.inf
 
     def solved(self, metric):
         # Solved: closes at least half the gap between the memoryless baseline and the floor.

@@ -264,3 +264,28 @@ def test_multiplication_targets_the_product_of_two_early_marks():
     task = get_task("multiplication")
     assert float(((y - 0.25) ** 2).mean()) == pytest.approx(task.baseline(50), rel=0.03)
     assert task.solved(7 / 1440) and not task.solved(0.01)
+
+
+@pytest.mark.parametrize("window", [1, 2, 5])
+def test_noisy_sine_window_mse_matches_a_least_squares_fit(window):
+    # the closed-form optimal linear predictor against one fitted on generated data
+    task = get_task("noisy_sine")
+    x, y = task.generate(200_000, window, np.random.default_rng(window))
+    weights, *_ = np.linalg.lstsq(x[:, :, 0].astype(float), y[:, 0].astype(float), rcond=None)
+    fitted = float(np.mean((x[:, :, 0] @ weights - y[:, 0]) ** 2))
+    assert fitted == pytest.approx(task.window_mse(window), rel=0.01)
+
+
+def test_noisy_sine_effective_window():
+    task = get_task("noisy_sine")
+    # the numbers the audit computed: two values already meet the 0.06 rule, and longer
+    # windows only average the noise
+    assert task.window_mse(2) == pytest.approx(0.0593, abs=1e-4)
+    assert task.window_mse(10) == pytest.approx(0.0453, abs=1e-4)
+    assert task.window_mse(100) == pytest.approx(0.0415, abs=1e-4)
+    assert task.solved(task.window_mse(2))
+    assert task.effective_window(task.window_mse(2), 10) == 2
+    assert task.effective_window(task.window_mse(2) + 1e-9, 10) == 2  # shortest that scores
+    assert task.effective_window(0.5, 10) == 1  # barely better than predicting 0
+    assert task.effective_window(task.noise_floor(0), 10) == math.inf  # beats every window
+    assert task.window_mse(0) == pytest.approx(0.5 + 0.04)

@@ -30,7 +30,8 @@ from benchmark.store import atomic_write, atomic_write_text
 from benchmark.train import train_cell
 from models import build_model
 
-MODELS = ("rnn", "lstm_scratch", "gru", "gru_scratch", "exprnn", "indrnn", "lstm")
+MODELS = ("rnn", "lstm_scratch", "gru", "gru_scratch", "exprnn", "indrnn", "lmu", "cornn",
+          "lstm")
 REFERENCE = "lstm"
 LENGTHS = (10, 50, 200, 1000)
 BATCH, HIDDEN, INPUT_DIM = 64, 64, 2

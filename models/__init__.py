@@ -3,10 +3,12 @@ A new model is one module here and one import below."""
 
 from core.plugins import accept_plugins
 from models import (  # noqa: F401  (importing a model module registers it)
+    cornn,
     exprnn,
     gru,
     gru_scratch,
     indrnn,
+    lmu,
     lstm,
     lstm_scratch,
     plugins,

@@ -49,3 +49,65 @@ def test_indrnn_takes_the_length_of_its_cell():
     session = _setup(Cell(task="copy_memory", model="indrnn", seq_len=30, seed=0,
                           hidden_size=4, test_size=8, validation_size=8))
     assert session.model.core.bound == 2 ** (1 / 50)  # copy_memory's input: T + 20
+
+
+def test_lmu_memory_reconstructs_a_delayed_input():
+    # Feed a smooth signal straight into the memory (u_t = x_t) and decode u_{t - tau} from
+    # m_t with the shifted Legendre polynomials, for delays across the whole window.
+    import numpy as np
+
+    from models import lmu
+
+    order, theta, steps = 12, 50, 400
+    core = build_model(f"lmu:order={order}:theta={theta}", 1, 4, 1).core.double()
+    with torch.no_grad():
+        core.weight_ih_encoder.fill_(1.0)
+        core.weight_hh_encoder.zero_()
+        core.weight_hh_memory_encoder.zero_()
+    t = torch.arange(steps, dtype=torch.float64)
+    signal = torch.sin(2 * math.pi * t / 60) + 0.5 * torch.sin(2 * math.pi * t / 37 + 1)
+    memory, state = [], None
+    for x_t in signal.view(1, steps, 1).unbind(1):
+        _, state = core(x_t.unsqueeze(1), state)
+        memory.append(state[1][0, 0])
+    memory = torch.stack(memory).detach().numpy()  # (T, d)
+    u = signal.numpy()
+    for tau in (0, 10, 25, 40, 50):
+        decoded = memory[100:] @ lmu.decoder(order, tau / theta)
+        delayed = u[100 - tau:steps - tau]
+        assert np.sqrt(np.mean((decoded - delayed) ** 2)) < 0.1 * delayed.std(), tau
+    # the memory is fixed: A_bar, B_bar are buffers, not parameters
+    assert {"a_bar", "b_bar"} <= {name for name, _ in core.named_buffers()}
+    assert not any("bar" in name for name, _ in core.named_parameters())
+
+
+def test_lmu_window_defaults_to_the_input_length():
+    assert build_model("lmu", 2, 4, 1, None, 70).core.theta == 70
+
+
+def test_cornn_states_stay_within_a_length_independent_bound():
+    # Each unit is a stable linear system x_n = M x_{n-1} + dt (1, dt) f_n driven by a forcing
+    # |f_n| <= 1 (the tanh): |x_n| <= sum_k ||M^k|| * dt * |(1, dt)|, whatever the length.
+    dt, gamma, eps = 0.06, 66.0, 15.0
+    m = torch.tensor([[1 - dt * eps, -dt * gamma], [dt * (1 - dt * eps), 1 - dt * dt * gamma]],
+                     dtype=torch.float64)  # acting on (z, y)
+    drive = dt * math.hypot(1, dt)
+    bound, power = 0.0, torch.eye(2, dtype=torch.float64)
+    for _ in range(2000):
+        bound += float(torch.linalg.matrix_norm(power, ord=2)) * drive
+        power = power @ m
+    torch.manual_seed(0)
+    core = build_model("cornn", 3, 16, 1).core.double()
+    with torch.no_grad():  # large weights and inputs: the tanh saturates, the bound must hold
+        for p in core.parameters():
+            p.mul_(50)
+    x = 10 * torch.randn(4, 3000, 3, dtype=torch.float64)
+    with torch.no_grad():
+        y, (_, z) = core(x)
+    assert float(y.abs().max()) <= bound and float(z.abs().max()) <= bound
+    early, late = y[:, :300].abs().max(), y[:, -300:].abs().max()
+    assert float(late) <= 1.5 * float(early)  # no growth with the length
+    # and the gradient that reaches the first input neither explodes nor is lost to NaN
+    x = torch.randn(2, 500, 3, dtype=torch.float64, requires_grad=True)
+    core(x)[0][:, -1].sum().backward()
+    assert torch.isfinite(x.grad).all() and float(x.grad[:, 0].norm()) < 1e3

@@ -45,7 +45,7 @@ def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, pa
     for ax, task in zip(axes[0], tasks, strict=True):
         data = usable(summary[summary["task"] == task])
         sns.lineplot(data=data, x="seq_len", y="final_metric", hue="model",
-                     palette=colours, markers=True, errorbar=None, ax=ax,
+                     palette=colours, errorbar=None, ax=ax,
                      **model_styles(models))
         rows = agg[agg["task"] == task]
         for model, mine in rows.groupby("model", observed=True):  # the table's own interval
@@ -186,7 +186,7 @@ def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFra
                       & (curves["metric"] == f"validation_{metric}")]
         sns.lineplot(data=data, x="step", y="value", hue="model",
                      palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models))
+                     **model_styles(models, markers=False))
         ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
                    label="memoryless baseline")
         if rows["noise_floor"].notna().any():
@@ -206,7 +206,7 @@ def cost(summary: pd.DataFrame, models, labels, path) -> None:
     ax = axes[0][0]
     # what a step costs depends on the input steps (copy_memory's input is T + 20)
     sns.lineplot(data=usable(summary), x="input_length", y="seconds_per_step", hue="model",
-                 palette=palette(models), markers=True, estimator="median",
+                 palette=palette(models), estimator="median",
                  errorbar=("pi", 50), ax=ax, **model_styles(models))
     plain_log(ax.xaxis, ax.set_xscale)
     log_y(ax)
@@ -224,7 +224,7 @@ def bench_step_times(times: pd.DataFrame, path) -> None:
     for ax, device in zip(axes[0], devices, strict=True):
         data = times[times["device"] == device]
         sns.lineplot(data=data, x="seq_len", y="seconds_per_step", hue="model",
-                     palette=palette(models), markers=True, ax=ax, **model_styles(models))
+                     palette=palette(models), ax=ax, **model_styles(models))
         log_length_axis(ax, data["seq_len"])
         ax.set_yscale("log")
         ax.set_xlabel("sequence length T (steps)")
@@ -241,7 +241,7 @@ def lr_choice(tuning: pd.DataFrame, focus: dict[str, int], models, labels, path)
     for ax, task in zip(axes[0], tasks, strict=True):
         data = tuning[(tuning["task"] == task) & (tuning["seq_len"] == focus[task])]
         sns.lineplot(data=data, x="lr", y="validation_mean", hue="model", palette=palette(models),
-                     markers=True, ax=ax, **model_styles(models))
+                     ax=ax, **model_styles(models))
         chosen = data[data["chosen"]]
         ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
                    edgecolors="0.2", label="chosen", zorder=5)

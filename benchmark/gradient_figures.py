@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FormatStrFormatter
 
 from benchmark.gradients import REACH_FRACTION
 from benchmark.markdown import power_of_ten
 from benchmark.plotting import (
-    is_scratch,
     legend_below,
     log_length_axis,
     model_styles,
@@ -18,6 +16,7 @@ from benchmark.plotting import (
     panels,
     save,
 )
+from benchmark.styles import styles_for
 
 
 def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models, labels,
@@ -40,7 +39,7 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
                 continue
             sns.lineplot(data=data, x="distance", y="relative", hue="model",
                          palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models))
+                     **model_styles(models, markers=False))
             ax.set_yscale("log")
             ax.axhline(REACH_FRACTION, color="0.4", ls=":", lw=1,
                        label=f"reach threshold ({power_of_ten(REACH_FRACTION)})")
@@ -52,37 +51,44 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
     save(fig, path)
 
 
+DODGE = 0.012  # log10 units between neighbouring models' error bars at one length
+
+
 def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
+    """Top: how far back the gradient reaches after training, as a share of the input (so
+    lengths compare: a reach in steps is capped by T). Bottom: the success rate with its Wilson
+    interval as error bars, each model nudged sideways so overlapping intervals stay readable."""
     tasks = list(dict.fromkeys(agg["task"]))
     fig, axes = panels(len(tasks), rows=2, height=3.0)
-    colours = palette(models)
+    looks = styles_for(list(models))
     for c, task in enumerate(tasks):
         rows = agg[agg["task"] == task]
-        for model in model_styles([m for m in models if m in set(rows["model"])])["hue_order"]:
+        present = model_styles([m for m in models if m in set(rows["model"])])["hue_order"]
+        for i, model in enumerate(present):
             mine = rows[rows["model"] == model].sort_values("seq_len")
-            style = "o--" if is_scratch(model) else "o-"
-            axes[0][c].plot(mine["seq_len"], mine["grad_reach_end"], style,
-                            color=colours[model], label=model)
-            axes[1][c].plot(mine["seq_len"], mine["success_rate"], style,
-                            color=colours[model], label=model)
-            axes[1][c].fill_between(mine["seq_len"], mine["success_low"], mine["success_high"],
-                                    color=colours[model], alpha=0.07, lw=0)
-        whole = rows.groupby("seq_len")["input_length"].first() - 1
-        lengths = list(whole.index)
-        axes[0][c].plot(lengths, whole.to_numpy(), color="0.5", ls="--", lw=1,
-                        label="whole input (farthest possible distance)")
+            look = looks[model]
+            line = {"color": look.colour, "marker": look.marker, "label": model, "ms": 5,
+                    **({"dashes": look.dash} if look.dash else {})}
+            reach = mine["grad_reach_fraction_end"] if "grad_reach_fraction_end" in mine \
+                else mine["grad_reach_end"] / (mine["input_length"] - 1)
+            axes[0][c].plot(mine["seq_len"], reach, **line)
+            shift = 10 ** (DODGE * (i - (len(present) - 1) / 2))
+            x = mine["seq_len"].to_numpy(float) * shift
+            rate = mine["success_rate"].to_numpy(float)
+            axes[1][c].errorbar(x, rate, yerr=[rate - mine["success_low"].to_numpy(float),
+                                                 mine["success_high"].to_numpy(float) - rate],
+                                capsize=2, elinewidth=0.8, **line)
+        lengths = sorted(rows["seq_len"].unique())
+        axes[0][c].axhline(1.0, color="0.5", ls="--", lw=1,
+                           label="whole input (farthest possible distance)")
         for ax in axes[:, c]:
             log_length_axis(ax, lengths)
             ax.set_xlabel("sequence length T (steps)")
-        axes[0][c].set_yscale("symlog", linthresh=1)  # reach can be 0: log-like, 0 kept
-        top = max(lengths)
-        axes[0][c].set_yticks([0] + [v for v in (1, 10, 100, 1000, 10000) if v <= top * 2])
-        axes[0][c].yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        axes[0][c].set_ylim(0, top * 1.5)
+            ax.set_ylim(-0.05, 1.08)
         axes[0][c].set_title(task)
-        axes[1][c].set_ylim(-0.05, 1.05)
-        axes[0][c].set_ylabel("gradient reach after training (steps)" if c == 0 else "")
-        axes[1][c].set_ylabel("success rate (95 % Wilson)" if c == 0 else "")
+        axes[0][c].set_ylabel("gradient reach after training\n(share of the input)"
+                              if c == 0 else "")
+        axes[1][c].set_ylabel("success rate\n(95 % Wilson interval)" if c == 0 else "")
     legend_below(fig, labels)
     fig.subplots_adjust(hspace=0.35, bottom=0.13)
     save(fig, path)
@@ -97,7 +103,7 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
         data = norms[(norms["task"] == task) & (norms["seq_len"] == focus[task])]
         sns.lineplot(data=data, x="step", y="value", hue="model",
                      palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models))
+                     **model_styles(models, markers=False))
         if clip > 0:
             ax.axhline(clip, color="0.2", ls="--", lw=1, label=f"clipping threshold ({clip:g})")
         ax.set_yscale("log")

@@ -1,8 +1,10 @@
 """The shared look of every figure: theme, one colour per model, log length axes, panels,
 one legend below the panels, and byte-identical PNGs (seaborn on the headless Agg backend).
 
-Sequence lengths grow geometrically, so length axes are logarithmic; a from-scratch twin of a
-library model is drawn dashed and on top, so both stay visible where they coincide.
+Sequence lengths grow geometrically, so length axes are logarithmic; each model's colour,
+marker and dash come from benchmark/styles.py (family colours, stable across runs); a
+from-scratch twin of a library model is drawn dashed and on top, so both stay visible where
+they coincide.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
+from benchmark.styles import styles_for  # noqa: E402
 from models import model_traits  # noqa: E402
 
 DPI = 200  # print resolution at the figure sizes used
@@ -26,8 +29,8 @@ def setup() -> None:
 
 
 def palette(models: list[str]) -> dict[str, tuple]:
-    colours = sns.color_palette("colorblind", n_colors=max(len(models), 4))
-    return dict(zip(models, colours, strict=False))
+    """Each model's colour: its family's (benchmark/styles.py), the same in every run."""
+    return {model: style.colour for model, style in styles_for(list(models)).items()}
 
 
 def save(fig, path) -> None:
@@ -71,10 +74,15 @@ def is_scratch(model: str) -> bool:
     return model_traits(model)["twin"] is not None
 
 
-def model_styles(models) -> dict:
+def model_styles(models, markers: bool = True) -> dict:
+    """seaborn's keywords for the models' markers and dashes (benchmark/styles.py); twins
+    last, so they are drawn on top of the library model they coincide with. ``markers``
+    False for dense curves (a marker per training step would hide the line)."""
     order = [m for m in models if not is_scratch(m)] + [m for m in models if is_scratch(m)]
+    looks = styles_for(list(models))
     return {"hue_order": order, "style": "model", "style_order": order,
-            "dashes": {m: (4, 2) if is_scratch(m) else "" for m in models}}
+            "dashes": {m: looks[m].dash for m in models},
+            "markers": {m: looks[m].marker for m in models} if markers else False}
 
 
 def log_y(ax) -> None:

@@ -1,0 +1,90 @@
+"""One look per model, the same in every figure of every run: colour, marker and line dash.
+
+- Colour is the model's family (registry metadata): every LSTM variant is orange, every simple
+  RNN variant blue, and so on, so a reader groups them at a glance. A variant with options is
+  a lighter or darker shade of its family's colour.
+- Marker is the registered key (``lstm`` a square, ``gru`` a triangle, ...; a from-scratch
+  twin a thin diamond or sideways triangle beside its library model's).
+- Dash: solid for a bare key, a pattern of its own for a variant with options, and (4, 2) for a
+  from-scratch twin, which otherwise looks exactly like its library twin (it trains to the same
+  numbers and is drawn on top).
+
+Everything is a function of the model spec alone — fixed tables for the built-ins, a stable
+hash (SHA-256, not Python's salted ``hash``) for plug-ins and options — so a model keeps its
+look across runs. Within one figure, two models that would still look the same (two plug-in
+options hashed to one slot) are told apart by moving the later one, in the run's model order,
+to the next free dash.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import dataclasses
+import hashlib
+
+import seaborn as sns
+
+from models import MODELS, model_traits
+from models.options import parse_spec
+
+_COLOURBLIND = sns.color_palette("colorblind", 10)
+# family -> colour index of seaborn's colourblind palette; unknown families hash to one of them
+FAMILY_COLOUR = {"rnn": 0, "lstm": 1, "gru": 2, "lmu": 4, "oscillator": 3, "plugin": 7}
+# a twin keeps its library model's colour and gets a thin version of its marker
+KEY_MARKER = {"rnn": "o", "indrnn": "v", "exprnn": "D", "lstm": "s", "lstm_scratch": "d",
+              "gru": "^", "gru_scratch": ">", "lmu": "P", "cornn": "X"}
+OTHER_MARKERS = ("p", "h", "*", "<", "8", "H")
+TWIN_DASH = (4, 2)
+OPTION_DASHES = ((1, 1), (6, 2, 1, 2), (8, 2), (3, 1, 1, 1), (2, 2), (6, 1, 1, 1, 1, 1),
+                 (10, 3), (1, 2))
+SHADES = (-0.12, 0.12, -0.22, 0.2)  # lightness shifts of a variant's colour
+
+
+@dataclasses.dataclass(frozen=True)
+class Style:
+    colour: tuple[float, float, float]
+    marker: str
+    dash: tuple[int, ...] | str  # "" is solid (seaborn's spelling)
+
+
+def _digest(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
+
+
+def _shade(colour, shift: float):
+    hue, light, sat = colorsys.rgb_to_hls(*colour)
+    return tuple(round(c, 4) for c in colorsys.hls_to_rgb(hue, min(max(light + shift, 0.1),
+                                                                     0.9), sat))
+
+
+def model_style(spec: str) -> Style:
+    """The look of one model, from its spec alone."""
+    key, options = parse_spec(spec, MODELS.keys())
+    traits = model_traits(spec)
+    family = traits["family"] if key in MODELS else "plugin"
+    index = FAMILY_COLOUR.get(family, _digest(family) % len(_COLOURBLIND))
+    colour = tuple(round(c, 4) for c in _COLOURBLIND[index])
+    marker = KEY_MARKER.get(key, OTHER_MARKERS[_digest(key) % len(OTHER_MARKERS)])
+    if options:
+        text = ":".join(f"{k}={v}" for k, v in sorted(options.items()))
+        slot = _digest(text)
+        return Style(_shade(colour, SHADES[slot % len(SHADES)]), marker,
+                     OPTION_DASHES[(slot // len(SHADES)) % len(OPTION_DASHES)])
+    return Style(colour, marker, TWIN_DASH if traits["twin"] is not None else "")
+
+
+def styles_for(models: list[str]) -> dict[str, Style]:
+    """Every model's look in one figure: ``model_style``, with any remaining clash resolved
+    by giving the later model (in the given order) the next dash nobody uses."""
+    chosen: dict[str, Style] = {}
+    for model in models:
+        style = model_style(model)
+        taken = set(chosen.values())
+        step = 0
+        while style in taken:
+            style = dataclasses.replace(style, dash=OPTION_DASHES[step % len(OPTION_DASHES)]
+                                        if step < len(OPTION_DASHES)
+                                        else (1 + step, 1 + step // 2))
+            step += 1
+        chosen[model] = style
+    return chosen

@@ -1,0 +1,41 @@
+"""The model look map: one style per model, stable across runs, families share a colour."""
+
+from benchmark import styles
+
+ZOO = ["rnn", "rnn:init=identity:nonlinearity=relu", "rnn:nonlinearity=relu", "indrnn",
+       "exprnn", "lstm", "lstm_scratch", "lstm:forget_bias=1.0", "lstm_scratch:forget_bias=1.0",
+       "lstm:chrono=auto", "lstm:forget_bias=2.0", "gru", "gru_scratch", "lmu", "lmu:order=64",
+       "cornn", "cornn:dt=0.1", "lstm_scratch:chrono=auto"]
+
+
+def test_the_map_is_injective_on_a_zoo_of_eighteen():
+    looks = [styles.model_style(m) for m in ZOO]
+    assert len(set(looks)) == len(ZOO)
+
+
+def test_a_model_keeps_its_look_whatever_else_runs():
+    alone = styles.styles_for(["gru"])["gru"]
+    assert styles.styles_for(["rnn", "lmu", "gru", "lstm"])["gru"] == alone
+    assert styles.styles_for(list(reversed(ZOO)))["lstm:forget_bias=1.0"] == \
+        styles.model_style("lstm:forget_bias=1.0")
+
+
+def test_families_share_a_colour_and_twins_are_marked():
+    lstm, scratch = styles.model_style("lstm"), styles.model_style("lstm_scratch")
+    assert scratch.colour == lstm.colour and scratch.dash == styles.TWIN_DASH and lstm.dash == ""
+    assert scratch.marker != lstm.marker
+    # a variant is a shade of its family's colour: same hue, different lightness
+    import colorsys
+
+    base = colorsys.rgb_to_hls(*lstm.colour)
+    variant = colorsys.rgb_to_hls(*styles.model_style("lstm:forget_bias=1.0").colour)
+    assert abs(base[0] - variant[0]) < 0.02 and base[1] != variant[1]
+    assert styles.model_style("gru").colour != lstm.colour
+
+
+def test_a_clash_inside_one_figure_is_resolved_deterministically(monkeypatch):
+    # force two option sets onto one slot: the later model moves to a free dash
+    monkeypatch.setattr(styles, "_digest", lambda text: 0)
+    chosen = styles.styles_for(["lstm:forget_bias=1.0", "lstm:forget_bias=2.0"])
+    assert len(set(chosen.values())) == 2
+    assert chosen == styles.styles_for(["lstm:forget_bias=1.0", "lstm:forget_bias=2.0"])

@@ -17,6 +17,7 @@ from benchmark.plotting import (
     panels,
     plain_log,
     save,
+    task_title,
 )
 from benchmark.schema import usable
 from models import MODELS
@@ -63,7 +64,7 @@ def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, pa
             log_y(ax)
         _clip_exploded(ax, data["final_metric"], rows["baseline"].iloc[0])
         log_length_axis(ax, data["seq_len"])
-        ax.set_title(task)
+        ax.set_title(task_title(task))
         ax.set_xlabel("sequence length T (steps)")
         ax.set_ylabel(METRIC_LABELS.get(data["metric"].iloc[0], data["metric"].iloc[0]))
     legend_below(fig, labels)
@@ -99,7 +100,7 @@ def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
                     cbar=False, linewidths=0.5, linecolor="white",
                     annot_kws={"fontsize": 7})
         ax.set_xticklabels([str(c) for c in rate.columns], rotation=0, fontsize=8)
-        ax.set_title(task)
+        ax.set_title(task_title(task))
         ax.set_xlabel("T (steps)")
         ax.set_ylabel("")
         ax.tick_params(axis="y", length=0)
@@ -149,7 +150,7 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
         log_length_axis(ax, _spread(summary.loc[summary["task"] == task, "seq_len"]))
         ax.set_yticks(range(len(order)), [labels[m] for m in order])
         ax.set_ylim(len(order) - 0.4, -0.6)  # first model on top (the axis is shared)
-        ax.set_title(task)
+        ax.set_title(task_title(task))
         ax.set_xlabel("sequence length T (steps, log scale)")
     legend_below(fig, {})
     save(fig, path)
@@ -194,7 +195,7 @@ def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFra
                        label="noise floor")
         if metric == "mse":
             log_y(ax)
-        ax.set_title(f"{task}, T = {focus[task]}")
+        ax.set_title(f"{task_title(task)}, T = {focus[task]}")
         ax.set_xlabel("training step")
         ax.set_ylabel(METRIC_LABELS.get(metric, metric).replace("test", "validation"))
     legend_below(fig, labels)
@@ -246,7 +247,7 @@ def lr_choice(tuning: pd.DataFrame, focus: dict[str, int], models, labels, path)
         ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
                    edgecolors="0.2", label="chosen", zorder=5)
         ax.set_xscale("log")
-        ax.set_title(f"{task}, T = {focus[task]}")
+        ax.set_title(f"{task_title(task)}, T = {focus[task]}")
         ax.set_xlabel("learning rate (Adam)")
         ax.set_ylabel("validation error (mean over tuning seeds)")
     legend_below(fig, labels)

@@ -15,6 +15,7 @@ from benchmark.plotting import (
     palette,
     panels,
     save,
+    task_title,
 )
 from benchmark.styles import styles_for
 
@@ -30,7 +31,7 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
         for c, task in enumerate(tasks):
             ax = axes[r][c]
             data = profiles[(profiles["task"] == task) & (profiles["checkpoint"] == checkpoint)]
-            ax.set_title(f"{task}, T = {focus[task]} — {checkpoint}")
+            ax.set_title(f"{task_title(task)}, T = {focus[task]} — {checkpoint}")
             if data.empty:
                 ax.text(0.5, 0.5, "no cell reached this checkpoint\n(all stopped earlier, solved)",
                         ha="center", va="center", transform=ax.transAxes, color="0.3")
@@ -85,7 +86,7 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
             log_length_axis(ax, lengths)
             ax.set_xlabel("sequence length T (steps)")
             ax.set_ylim(-0.05, 1.08)
-        axes[0][c].set_title(task)
+        axes[0][c].set_title(task_title(task))
         axes[0][c].set_ylabel("gradient reach after training\n(share of the input)"
                               if c == 0 else "")
         axes[1][c].set_ylabel("success rate\n(95 % Wilson interval)" if c == 0 else "")
@@ -107,7 +108,7 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
         if clip > 0:
             ax.axhline(clip, color="0.2", ls="--", lw=1, label=f"clipping threshold ({clip:g})")
         ax.set_yscale("log")
-        ax.set_title(f"{task}, T = {focus[task]}")
+        ax.set_title(f"{task_title(task)}, T = {focus[task]}")
         ax.set_xlabel("training step")
         ax.set_ylabel("global gradient norm before clipping")
     legend_below(fig, labels)

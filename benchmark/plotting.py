@@ -19,6 +19,7 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, Sca
 
 from benchmark.styles import styles_for  # noqa: E402
 from models import model_traits  # noqa: E402
+from tasks import TASKS  # noqa: E402
 
 DPI = 200  # print resolution at the figure sizes used
 PNG_METADATA = {"Software": None}  # no version stamp: same tables -> byte-identical files
@@ -64,8 +65,23 @@ def legend_below(fig, labels: dict[str, str]) -> None:
     fig.tight_layout()
     # below the panels, outside the axes: savefig's tight bounding box takes it in, however
     # many rows the entries need
-    fig.legend(list(named.values()), list(named), loc="upper center", ncol=min(len(named), 4),
-               frameon=False, bbox_to_anchor=(0.5, 0.0))
+    fig.legend(list(named.values()), list(named), loc="upper center",
+               ncol=legend_columns(list(named), fig.get_figwidth()), frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+
+
+def legend_columns(entries: list[str], width_inches: float) -> int:
+    """As many legend columns (at most 4) as fit the figure's width, so the legend is never
+    wider than the panels: a column is its longest entry (about 0.075 in per character at
+    the paper font) plus the handle."""
+    column = 0.9 + 0.075 * max((len(e) for e in entries), default=0)
+    return max(1, min(len(entries), 4, int(width_inches // column)))
+
+
+def task_title(task: str) -> str:
+    """A panel's title: the task, marked when it is a control (no dependency gap), so no reader
+    takes its lengths for distances bridged."""
+    return f"{task} (control: no gap)" if task in TASKS and TASKS.get(task).control else task
 
 
 def is_scratch(model: str) -> bool:

@@ -189,7 +189,8 @@ def graded_horizon_lines(ctx: ReportContext, tasks: list[str]) -> list[str]:
     return ["**Graded: beats the memoryless baseline.** The papers report a model as learning "
             "a task once it clearly beats the memoryless baseline, a looser rule than "
             "\"solved\" above; the bracket is read the same way, with this rule "
-            "(" + "; ".join(rules) + ")."
+            "(" + "; ".join(rules) + "). –: not recorded (cells written before the graded "
+            "outcome existed record it only where their metric determines it)."
             + (" The lengths are those the search chose by the strict rule." if ctx.search
                is not None else ""), "",
             table(["model"] + tasks, body), ""]

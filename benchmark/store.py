@@ -237,6 +237,8 @@ class RunStore:
         """The summary for analysis, checked first: a damaged table, missing columns or a run
         with no usable cell (all crashed) is one UsageError, before anything is written."""
         summary = self.load_summary()
+        if "final_metric" in summary.columns and "task" in summary.columns:
+            summary = fill_graded_outcome(summary)  # tables written before it existed
         if "status" in summary.columns and summary["status"].eq("error").all():
             raise UsageError(f"{self.root}: none of its {len(summary)} cells is usable (all "
                              "crashed); see the message column of summary.csv")

@@ -39,3 +39,13 @@ def test_a_clash_inside_one_figure_is_resolved_deterministically(monkeypatch):
     chosen = styles.styles_for(["lstm:forget_bias=1.0", "lstm:forget_bias=2.0"])
     assert len(set(chosen.values())) == 2
     assert chosen == styles.styles_for(["lstm:forget_bias=1.0", "lstm:forget_bias=2.0"])
+
+
+def test_the_legend_is_never_wider_than_the_figure():
+    from benchmark.plotting import legend_columns
+
+    long = ["simple RNN (init=identity, nonlinearity=relu)", "GRU", "nn.LSTM", "scratch LSTM"]
+    assert legend_columns(long, 5.5) == 1  # one panel: one column of long labels
+    assert legend_columns(["GRU", "nn.LSTM", "LMU"], 5.5) == 3
+    assert legend_columns(long, 16.8) == 3  # four panels
+    assert legend_columns(["a"] * 9, 30) == 4 and legend_columns([], 4) == 1

@@ -14,6 +14,7 @@ import pandas as pd
 from benchmark.gradients import REACH_FRACTION
 from benchmark.markdown import fmt, power_of_ten, table
 from benchmark.report_data import THROUGH_TIME_CHECKPOINTS
+from benchmark.report_summary import summary_lines
 from benchmark.report_tables import (
     SIGNIFICANCE,
     differences_in_words,
@@ -116,11 +117,14 @@ def header_section(ctx: ReportContext) -> list[str]:
               f"{int((summary['status'] == 'diverged').sum())} diverged).", ""]
     if ctx.grid.get("description"):
         lines += [f"Preset: {ctx.grid['description']}", ""]
-    return lines + ["## Grid", ""] + grid_lines(ctx.grid) + [""]
+    controls = [t for t in ctx.tasks if ctx.task(t).control]
+    lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, controls, ctx.labels)
+    return lines + ["<details><summary>Grid: the settings of this run</summary>", ""] \
+        + grid_lines(ctx.grid) + ["", "</details>", ""]
 
 
 def horizon_section(ctx: ReportContext) -> list[str]:
-    lines = ["## Memory horizon", "", "![memory horizon](figures/memory_horizon.png)", "",
+    lines = ["## Memory horizon", "",
              "Each model's horizon bracket [low, high): every length up to low was solved by "
              "at least half the seeds (test set), high is the next length run and was not (∞: "
              "solved up to the longest length run; 0: the shortest failed). L50: where a "
@@ -215,8 +219,9 @@ def error_section(ctx: ReportContext) -> list[str]:
              "below 10 seeds).", ""]
     for task in ctx.tasks:
         metric = ctx.agg[ctx.agg["task"] == task]["metric"].iloc[0]
-        lines += [f"**{task}** — mean {metric} [95 % CI], seeds solved:", "",
-                  error_table(ctx.agg, task, ctx.models, ctx.labels), ""]
+        lines += ["<details>", f"<summary><b>{task}</b> — mean {metric} [95 % CI], seeds "
+                  "solved, per length</summary>", "",
+                  error_table(ctx.agg, task, ctx.models, ctx.labels), "", "</details>", ""]
     return lines
 
 
@@ -321,8 +326,8 @@ def rules_section(ctx: ReportContext) -> list[str]:
             "bootstrap with a "
             "fixed seed from 10 on; none for one seed; Wilson for success rates; horizons "
             "and L50 widened to the lengths run.", "",
-            "## Environment", ""] \
-        + [f"- {key}: {env[key]}" for key in sorted(env)] + [""] \
+            "<details><summary>Environment</summary>", ""] \
+        + [f"- {key}: {env[key]}" for key in sorted(env)] + ["", "</details>", ""] \
         + ["Tables: `summary.csv` (one row per cell), `stats.csv`, `comparisons.csv`, "
            "`horizons.csv`; long tables `curves.parquet`, `gradients.parquet`.", ""]
 

@@ -16,10 +16,15 @@ def _length(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:g}"
 
 
+def horizon_bracket_text(low: float, high: float) -> str:
+    """``[low, high)`` with ∞ for a model that held to the longest length run."""
+    return f"[{_length(low)}, {_length(high)})"
+
+
 def horizon_cell(row) -> str:
     """``[low, high)``: solved (by half the seeds) up to low, failed at high; L50 with its
     interval widened to the lengths run."""
-    text = f"[{_length(row['horizon_low'])}, {_length(row['horizon_high'])})"
+    text = horizon_bracket_text(row["horizon_low"], row["horizon_high"])
     if not row.get("monotone", True):
         text += f" (not monotone, solved/seeds by T: {row['success_pattern']})"
     interval = f"[{_length(row['l50_low'])}, {_length(row['l50_high'])}]"
@@ -113,7 +118,9 @@ def grid_lines(grid: dict) -> list[str]:
             keys.append(name)
         if name == "lr" and grid.get("lr_grid"):  # the tuning grid beside the rate it replaces
             keys += ["lr_grid", "tune_seeds"]
-    lines = [f"- {key}: {show(grid[key])}" for key in keys if key in grid]
+    lines = [f"- {key}: {show(grid[key])}" if not (key == "lr" and grid.get("lr_grid")) else
+             "- lr: chosen per (task, model, length) from lr_grid (see \"Learning rate per "
+             "model\")" for key in keys if key in grid]
     for task, params in grid.get("task_params", {}).items():
         lines.append(f"- {task} parameters: " + ", ".join(f"{k} = {v}" for k, v in params.items()))
     return lines

@@ -29,7 +29,9 @@ def test_report_writes_tables_figures_and_markdown(smoke_copy):
     text = (run / "report.md").read_text()
     for name in FIGURES:
         assert f"figures/{name}.png" in text
-    assert "## Memory horizon" in text and "## Environment" in text
+    assert "## Memory horizon" in text and "<summary>Environment</summary>" in text
+    # the story first: the generated summary and the headline figure before any table
+    assert text.index("## Summary") < text.index("memory_horizon.png") < text.index("|---|")
     stats = pd.read_csv(run / "stats.csv")
     assert len(stats) == 4 * 4 * 2  # tasks x models x lengths
 

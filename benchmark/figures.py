@@ -118,7 +118,7 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
     longest solved length to the first failed one; an arrow where it is open), L50 with its
     widened interval, the lengths the model ran as ticks, and its CPU time."""
     tasks = list(dict.fromkeys(horizons["task"]))
-    fig, axes = panels(len(tasks), width=3.6, height=0.55 * len(models) + 1.8, sharey=True)
+    fig, axes = panels(len(tasks), width=4.0, height=0.55 * len(models) + 1.8, sharey=True)
     colours = palette(models)
     for ax, task in zip(axes[0], tasks, strict=True):
         rows = horizons[horizons["task"] == task].set_index("model")
@@ -151,7 +151,7 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
         ax.set_yticks(range(len(order)), [labels[m] for m in order])
         ax.set_ylim(len(order) - 0.4, -0.6)  # first model on top (the axis is shared)
         ax.set_title(task_title(task))
-        ax.set_xlabel("sequence length T (steps, log scale)")
+        ax.set_xlabel("T (steps, log scale)")
     legend_below(fig, {})
     save(fig, path)
 
@@ -162,9 +162,12 @@ def _cpu_time(seconds: float) -> str:
     return f"{seconds / 60:.0f} CPU-min" if seconds < 7200 else f"{seconds / 3600:.1f} CPU-h"
 
 
-def _spread(lengths, ratio: float = 1.4) -> list[int]:
-    """Tick lengths at least ``ratio`` apart (the shortest and the longest always kept), so
-    the labels of a search's close bisection lengths do not collide."""
+def _spread(lengths, ratio: float = 1.4, most: int = 6) -> list[int]:
+    """Tick lengths at least ``ratio`` apart, and wider where the range is long, so at most
+    about ``most`` labels share a panel (the shortest and the longest always kept): the
+    labels of a search's close bisection lengths must not collide."""
+    lengths = [int(n) for n in lengths]
+    ratio = max(ratio, (max(lengths) / min(lengths)) ** (1 / (most - 1)))
     chosen: list[int] = []
     for length in sorted(set(int(n) for n in lengths)):
         if not chosen or length >= chosen[-1] * ratio:

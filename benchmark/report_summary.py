@@ -15,18 +15,24 @@ import pandas as pd
 from benchmark.report_tables import horizon_bracket_text
 
 
-def _reach_at_start(agg: pd.DataFrame, task: str, labels: dict[str, str]) -> str:
-    """The share of the input the gradient reached at initialisation, at the longest length."""
-    rows = agg[agg["task"] == task]
-    if "grad_reach_fraction_init" not in rows or rows["grad_reach_fraction_init"].isna().all():
+def _reach_at_start(agg: pd.DataFrame, ranked: pd.DataFrame, labels: dict[str, str]) -> str:
+    """For each model, the share of the input the gradient reached at initialisation at the
+    length where it first failed (its longest length where it never did): what it started
+    with where it stopped."""
+    if "grad_reach_fraction_init" not in agg:
         return ""
-    longest = rows["seq_len"].max()
-    at = rows[rows["seq_len"] == longest].dropna(subset=["grad_reach_fraction_init"])
-    at = at.sort_values("grad_reach_fraction_init", ascending=False)
-    parts = [f"{labels.get(r.model, r.model)} {r.grad_reach_fraction_init:.0%}"
-             for r in at.itertuples()]
-    return (f" At initialisation, before any training, the gradient reached this share of the "
-            f"T = {longest} input: {', '.join(parts)}.")
+    parts = []
+    for r in ranked.itertuples():
+        mine = agg[(agg["task"] == r.task) & (agg["model"] == r.model)]
+        length = r.horizon_high if math.isfinite(r.horizon_high) else mine["seq_len"].max()
+        at = mine.loc[mine["seq_len"] == length, "grad_reach_fraction_init"]
+        if len(at) and at.notna().all():
+            parts.append(f"{labels.get(r.model, r.model)} {float(at.iloc[0]):.0%} "
+                         f"(T = {length:g})")
+    if not parts:
+        return ""
+    return (" At initialisation, the gradient reached this share of the input at the length "
+            f"where each model first failed (or its longest): {', '.join(parts)}.")
 
 
 def _graded(ranked: pd.DataFrame, labels: dict[str, str]) -> str:
@@ -72,5 +78,5 @@ def summary_lines(horizons: pd.DataFrame, agg: pd.DataFrame, tasks: list[str],
                              f"{horizon_bracket_text(r.horizon_low, r.horizon_high)}"
                              for r in ranked.itertuples())
         lines.append(f"- **{task}**: {head}. Horizons [solved, failed): {brackets}."
-                     + _graded(ranked, labels) + _reach_at_start(agg, task, labels))
+                     + _graded(ranked, labels) + _reach_at_start(agg, ranked, labels))
     return lines + ["", "![memory horizon](figures/memory_horizon.png)", ""]

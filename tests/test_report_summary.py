@@ -19,9 +19,10 @@ def test_summary_names_the_leader_every_bracket_and_the_graded_rule():
         _row("copy_memory", "gru", 0, 10), _row("copy_memory", "rnn", 0, 10),
         _row("noisy_sine", "gru", 10, math.inf, pattern="10: 3/3, 30: 3/3"),
     ])
-    agg = pd.DataFrame([{"task": "adding", "model": m, "seq_len": 100,
-                         "grad_reach_fraction_init": f} for m, f in
-                        (("rnn", 0.13), ("gru", 0.14), ("lstm", 0.12))])
+    agg = pd.DataFrame([{"task": "adding", "model": m, "seq_len": n,
+                         "grad_reach_fraction_init": f} for m, n, f in
+                        (("rnn", 30, 0.13), ("gru", 100, 0.14), ("lstm", 100, 0.12),
+                         ("lstm", 30, 0.5))])
     labels = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
     text = "\n".join(summary_lines(horizons, agg, ["adding", "copy_memory", "noisy_sine"],
                                    ["noisy_sine"], labels))
@@ -29,7 +30,9 @@ def test_summary_names_the_leader_every_bracket_and_the_graded_rule():
     # longest first; the graded rule carries the LSTM further than the strict one
     assert "GRU [100, ∞); LSTM [30, 100); RNN [10, 30)" in text
     assert "holds longer for: LSTM [100, ∞)" in text
-    assert "gradient reached this share of the T = 100 input: GRU 14%, RNN 13%, LSTM 12%" in text
+    # each model at the length where it first failed; the GRU never did: its longest
+    assert "where each model first failed (or its longest): GRU 14% (T = 100), LSTM 12% " \
+        "(T = 100), RNN 13% (T = 30)" in text
     assert "**copy_memory**: no model solved even the shortest length" in text
     assert "**noisy_sine** (control, no gap to bridge): every model solved every length" in text
     assert "![memory horizon](figures/memory_horizon.png)" in text

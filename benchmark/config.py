@@ -129,6 +129,10 @@ AXES: dict[str, Spec] = {
                    "horizon search: the climb's factor between lengths"),
     "resolution": Spec("float", lambda v: positive_float(v) and v > 1, "a number > 1",
                        "horizon search: bisect until failed / solved length <= this"),
+    "match_params": Spec("int", lambda v: isinstance(v, int) and not isinstance(v, bool)
+                         and v >= 0, "a non-negative integer",
+                         "give every (task, model) the hidden size whose model has about "
+                         "this many parameters (0: --hidden-size for all)"),
 }
 GRID_FIELDS: dict[str, Spec] = {**AXES, **{name: f.metadata["spec"]
                                            for name, f in SETTINGS.items()}}
@@ -166,9 +170,15 @@ class _GridMethods:
         return {name: getattr(self, name) for name in SETTINGS}
 
     def cell(self, task: str, model: str, length: int, seed: int, **changes: Any) -> Cell:
-        """One cell of this grid (``changes``: e.g. its own lr, or validation scoring)."""
-        return Cell(task=task, model=model, seq_len=length, seed=seed,
-                    task_params=tuple(sorted(self.params_of(task).items())),
+        """One cell of this grid (``changes``: e.g. its own lr, or validation scoring); with
+        ``match_params`` its hidden size is the one that matches the parameter count."""
+        params = tuple(sorted(self.params_of(task).items()))
+        if self.match_params:
+            from benchmark.param_match import matched_hidden  # builds models: only when asked
+
+            changes = {"hidden_size": matched_hidden(task, params, model, length,
+                                                     self.match_params), **changes}
+        return Cell(task=task, model=model, seq_len=length, seed=seed, task_params=params,
                     **{**self.settings(), **changes})
 
     def cells(self, chosen_lr: dict[tuple[str, str, int], float] | None = None) -> list[Cell]:
@@ -237,6 +247,7 @@ Grid = dataclasses.make_dataclass(
      ("search", str, dataclasses.field(default="grid")),
      ("growth", float, dataclasses.field(default=2.0)),
      ("resolution", float, dataclasses.field(default=1.25)),
+     ("match_params", int, dataclasses.field(default=0)),
      *[(name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
        for name, f in SETTINGS.items()],
      ("task_params", tuple[tuple[str, tuple[tuple[str, Any], ...]], ...],

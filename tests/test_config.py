@@ -47,6 +47,10 @@ def test_shipped_presets_load(name):
         assert grid.search == "horizon" and (min(grid.lengths), max(grid.lengths)) == (10, 1000)
         assert set(grid.tasks) == {"bit_memory", "adding", "copy_memory"} and grid.seeds == 3
         return
+    if name == "zoo":  # the long-memory cells beside the classics, by the horizon search
+        assert grid.search == "horizon" and len(grid.models) == 10
+        assert {"lmu", "cornn", "indrnn", "exprnn", "lstm:chrono=auto"} <= set(grid.models)
+        return
     assert set(grid.models) >= {"rnn", "lstm_scratch", "gru", "lstm"}
     if name != "tutorial":  # the tutorial's experiment is noisy_sine by definition
         assert set(grid.tasks) == {"bit_memory", "noisy_sine", "adding", "copy_memory"}

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="statistics, figures and report.md of a run")
     report.add_argument("run_dir", help="a finished run folder, e.g. results/quick")
+    report.add_argument("--figure-format", default="png",
+                        help="figure formats, comma-separated, from png, svg, pdf (vector, "
+                             "fonts embedded; PNG is always written and linked)")
 
     compare = commands.add_parser("compare", help="two runs side by side, paired by cell")
     compare.add_argument("run_a")
@@ -182,7 +185,8 @@ def _command_run(args) -> int:
 def _command_report(args) -> int:
     from benchmark.report import write_report
 
-    path = write_report(args.run_dir)
+    formats = [f.strip() for f in args.figure_format.split(",") if f.strip()]
+    path = write_report(args.run_dir, formats)
     print(f"wrote {path}")
     return 0
 

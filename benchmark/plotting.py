@@ -9,6 +9,8 @@ they coincide.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display on the machines that run this
@@ -18,6 +20,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
 from benchmark.styles import styles_for  # noqa: E402
+from core.errors import UsageError  # noqa: E402
 from models import model_traits  # noqa: E402
 from tasks import TASKS  # noqa: E402
 
@@ -34,8 +37,31 @@ def palette(models: list[str]) -> dict[str, tuple]:
     return {model: style.colour for model, style in styles_for(list(models)).items()}
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")
+# no dates or version stamps, fixed SVG element ids, TrueType fonts embedded in PDFs: vector
+# files regenerate byte-identically and open anywhere
+VECTOR_METADATA = {"svg": {"Date": None, "Creator": None},
+                   "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
+_extra_formats: tuple[str, ...] = ()
+
+
+def set_formats(formats) -> None:
+    """The formats every figure is written in (PNG always: the report links it)."""
+    global _extra_formats
+    unknown = [f for f in formats if f not in FIGURE_FORMATS]
+    if unknown:
+        raise UsageError(f"figure format {unknown[0]!r} is unknown; choose from "
+                         f"{', '.join(FIGURE_FORMATS)}")
+    _extra_formats = tuple(f for f in dict.fromkeys(formats) if f != "png")
+
+
 def save(fig, path) -> None:
     fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
+    for extension in _extra_formats:
+        with plt.rc_context({"svg.hashsalt": "longdep", "svg.fonttype": "path",
+                             "pdf.fonttype": 42}):
+            fig.savefig(Path(path).with_suffix(f".{extension}"), bbox_inches="tight",
+                        metadata=VECTOR_METADATA[extension])
     plt.close(fig)
 
 

@@ -20,9 +20,11 @@ from benchmark.schema import usable
 from benchmark.store import RunStore, atomic_write, atomic_write_text
 
 
-def write_report(run_dir: str | Path) -> Path:
+def write_report(run_dir: str | Path, formats=("png",)) -> Path:
     """Write the report of a run: everything goes to a staging folder first and is moved into
-    place only when all of it was written, so a failure leaves the previous report whole."""
+    place only when all of it was written, so a failure leaves the previous report whole.
+    ``formats``: the figures' file formats (png, svg, pdf); PNG is always written."""
+    plotting.set_formats(formats)
     store = RunStore(run_dir)
     run = store.read_run() or {}
     summary, curves = store.load_usable_summary(), store.load_curves()

@@ -72,3 +72,18 @@ def test_a_control_task_is_reported_as_a_control(smoke_copy):
     text = (smoke_copy / "report.md").read_text()
     assert "| noisy_sine (control) |" in text and "solved/seeds by T: 5: " in text
     assert "a control task without a dependency gap" in text
+
+
+def test_vector_figures_for_papers_regenerate_byte_identically(smoke_copy):
+    run = smoke_copy
+    write_report(run, ["png", "svg", "pdf"])
+    vectors = sorted(p for p in (run / "figures").iterdir() if p.suffix in (".svg", ".pdf"))
+    pngs = sorted((run / "figures").glob("*.png"))
+    assert len(vectors) == 2 * len(pngs) and len(pngs) >= 8
+    assert all(p.read_bytes().startswith(b"%PDF") for p in vectors if p.suffix == ".pdf")
+    first = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in vectors}
+    write_report(run, ["svg", "pdf"])
+    assert first == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in vectors}
+    result = run_cli("report", str(run), "--figure-format", "png,eps")
+    assert result.returncode == 2 and "figure format 'eps' is unknown" in result.stderr
+    assert "Traceback" not in result.stderr

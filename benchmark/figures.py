@@ -60,6 +60,9 @@ def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, pa
         if rows["noise_floor"].notna().any():
             ax.axhline(rows["noise_floor"].iloc[0], color="0.3", ls=":", lw=1,
                        label="noise floor")
+        if "success_threshold" in rows and rows["success_threshold"].notna().any():
+            ax.axhline(rows["success_threshold"].iloc[0], color="tab:red", ls="-.", lw=1,
+                       alpha=0.7, label="success threshold (solved at or below)")
         if data["final_metric"].gt(0).all() and data["metric"].iloc[0] == "mse":
             log_y(ax)
         _clip_exploded(ax, data["final_metric"], rows["baseline"].iloc[0])

@@ -10,6 +10,7 @@ Conventions (stated in every report):
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ from scipy import stats
 
 from benchmark.schema import GROUP, usable
 from models import model_traits
+from tasks import get_task
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20260101
@@ -129,6 +131,19 @@ def bh_qvalues(p_values) -> np.ndarray:
 
 # --- per (task, model, seq_len) -----------------------------------------------------------
 
+def _threshold(cells: pd.DataFrame) -> float:
+    """The task's success threshold for these cells (their task and parameters), NaN where
+    the task's rule is not a threshold or the task is not registered here."""
+    row = cells.iloc[0]
+    params = row.get("task_params", "{}")
+    params = json.loads(params) if isinstance(params, str) else dict(params or {})
+    try:
+        threshold = get_task(row["task"], **params).success_threshold()
+    except Exception:  # noqa: BLE001  (a plug-in task not importable here, a bad record)
+        return math.nan
+    return math.nan if threshold is None else float(threshold)
+
+
 def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per (task, model, seq_len): the error and success statistics over seeds."""
     rows = []
@@ -158,6 +173,7 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
             "baseline": ok["baseline"].iloc[0] if len(ok) else math.nan,
             "input_length": ok["input_length"].iloc[0] if len(ok) else math.nan,
             "noise_floor": ok["noise_floor"].iloc[0] if len(ok) else math.nan,
+            "success_threshold": _threshold(group),
             "normalised_error": ok["normalised_error"].mean() if len(ok) else math.nan,
             "success_rate": solved.mean() if len(ok) else math.nan,
             "success_low": s_low, "success_high": s_high,

@@ -134,8 +134,8 @@ class Adding(RegressionTask):
         right = one_zero * width + (1 - one_zero) * (width - width ** 2 / 4)
         return 1.0 - right
 
-    def solved(self, metric):
+    def success_threshold(self):
         if self.variant == "hs97":
-            return metric <= 0.01
+            return 0.01  # at most 1 % of the test sequences off by 0.04 or more
         # Solved: MSE at most a tenth of the baseline (90 % of the target variance explained).
-        return metric <= 0.1 * self.baseline(0)
+        return 0.1 * self.baseline(0)

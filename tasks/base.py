@@ -102,9 +102,17 @@ class Task:
         quantity = "loss" if self.graded_on == "loss" else self.metric_name
         return f"test {quantity} at least {BEAT_MARGIN:.0%} below the memoryless baseline"
 
+    def success_threshold(self) -> float | None:
+        """The metric at or below which the task counts as solved (figures draw it); None
+        for a task whose rule is not a threshold (it then overrides ``solved``)."""
+        return None
+
     def solved(self, metric: float) -> bool:
         """The task's documented success criterion on the test metric."""
-        raise NotImplementedError
+        threshold = self.success_threshold()
+        if threshold is None:
+            raise NotImplementedError(f"{self.name}: define success_threshold or solved")
+        return metric <= threshold
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -29,6 +29,5 @@ class BitMemory(BinaryClassificationTask):
         # The first bit is independent of everything the model sees later: chance.
         return 0.5
 
-    def solved(self, metric):
-        # Solved: test error rate at most 5 % (chance is 50 %).
-        return metric <= 0.05
+    def success_threshold(self):
+        return 0.05  # test error rate at most 5 % (chance is 50 %)

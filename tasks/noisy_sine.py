@@ -88,7 +88,7 @@ class NoisySine(RegressionTask):
                 return float(k)
         return math.inf
 
-    def solved(self, metric):
+    def success_threshold(self):
         # Solved: closes at least half the gap between the memoryless baseline and the floor.
         floor, base = self.noise_floor(0), self.baseline(0)
-        return metric <= floor + 0.5 * (base - floor)
+        return floor + 0.5 * (base - floor)

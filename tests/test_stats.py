@@ -222,3 +222,12 @@ def test_horizon_stops_at_the_first_failure_and_shows_the_pattern():
     row = horizon_stats.horizons(summary, stats.aggregate(summary)).iloc[0]
     assert (row["horizon_low"], row["horizon_high"]) == (0, 10) and not row["monotone"]
     assert row["success_pattern"] == "10: 0/3, 30: 3/3, 100: 2/3"
+
+
+def test_aggregate_carries_each_task_s_success_threshold():
+    rows = [{"task": "adding", "model": "m", "seq_len": 30, "seed": s, "final_metric": 0.1,
+             "solved": False} for s in range(2)]
+    summary = _summary(rows)
+    assert stats.aggregate(summary)["success_threshold"].iloc[0] == pytest.approx(1 / 60)
+    summary["task_params"] = '{"variant": "hs97"}'  # the variant's own rule
+    assert stats.aggregate(summary)["success_threshold"].iloc[0] == pytest.approx(0.01)

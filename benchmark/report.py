@@ -14,7 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark import figures, gradient_figures, horizon_stats, plotting, stats, variants
-from benchmark.report_data import focus_lengths, held_after_stop, through_time_profiles
+from benchmark.report_data import (
+    focus_lengths,
+    held_after_stop,
+    through_time_profiles,
+    training_diagnostics,
+)
 from benchmark.report_sections import ReportContext, markdown
 from benchmark.schema import usable
 from benchmark.store import RunStore, atomic_write, atomic_write_text
@@ -95,6 +100,8 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     effects = variants.shared_rate_effects(tuning_summary, summary, models)
     if not effects.empty:
         atomic_write(out / "variants.csv", lambda h: effects.to_csv(h, index=False))
+    diagnostics = training_diagnostics(curves, usable(summary))
     context = ReportContext(root, run, grid, summary, agg, comparisons, horizon_table, focus,
-                            models, labels, not through.empty, tuning, search, effects)
+                            models, labels, not through.empty, tuning, search, effects,
+                            diagnostics)
     atomic_write_text(out / "report.md", markdown(context))

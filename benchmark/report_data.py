@@ -70,3 +70,18 @@ def held_after_stop(curves: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame
             frames.append(pd.DataFrame({**{k: last[k] for k in cell.columns},
                                         "step": filler}))
     return pd.concat(frames, ignore_index=True)
+
+
+def training_diagnostics(curves: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Per (task, model, seq_len), medians over seeds of what training did beside the score:
+    the share of steps whose gradient was clipped, the training loss at the end (mean over
+    the last evaluation interval) and the test metric. A training loss far under the test
+    error is overfitting (a fixed training set); clipping on most steps is a model pressing
+    against the clip, as a diverging one does."""
+    train = curves[curves["metric"] == "train_loss"]
+    last = (train.sort_values("step").groupby(KEYS, observed=True)["value"].last()
+            .rename("train_loss_end").reset_index())
+    cells = summary[KEYS + ["clipped_fraction", "final_metric"]].merge(last, on=KEYS,
+                                                                        how="left")
+    return (cells.groupby(KEYS[:3], observed=True, sort=True)
+            [["clipped_fraction", "train_loss_end", "final_metric"]].median().reset_index())

@@ -48,6 +48,7 @@ class ReportContext:
     tuning: pd.DataFrame | None
     search: pd.DataFrame | None = None
     variants: pd.DataFrame | None = None
+    diagnostics: pd.DataFrame | None = None
 
     @property
     def tasks(self) -> list[str]:
@@ -90,6 +91,34 @@ def tuning_section(ctx: ReportContext) -> list[str]:
     lines += [f"Cost: tuning took {tune_cost / 3600:.2f} CPU-hours, evaluation "
               f"{eval_cost / 3600:.2f} ({tune_cost / max(eval_cost, 1e-9):.1f}x); every model "
               "had the same step budget per cell.", ""]
+    return lines
+
+
+def _diagnostic(row) -> str:
+    clipped = row["clipped_fraction"]
+    clip = "clip –" if pd.isna(clipped) else f"clip {clipped:.0%}"
+    return f"{clip} · train {fmt(row['train_loss_end'])} · test {fmt(row['final_metric'])}"
+
+
+def diagnostics_section(ctx: ReportContext) -> list[str]:
+    if ctx.diagnostics is None or ctx.diagnostics.empty:
+        return []
+    lines = ["## Training diagnostics", "",
+             "Beside each score, what training did (medians over seeds): the share of steps "
+             "whose gradient norm was clipped, the training loss at the end, and the test "
+             "metric. A training loss far under the test error is overfitting; clipping on "
+             "most steps is a model pressing against the clip.", ""]
+    for task in ctx.tasks:
+        rows = ctx.diagnostics[ctx.diagnostics["task"] == task]
+        lengths = sorted(rows["seq_len"].unique())
+        body = []
+        for model in [m for m in ctx.models if m in set(rows["model"])]:
+            cells = rows[rows["model"] == model].set_index("seq_len")
+            body.append([ctx.labels[model]] + [
+                "–" if n not in cells.index else
+                _diagnostic(cells.loc[n]) for n in lengths])
+        lines += ["<details>", f"<summary><b>{task}</b></summary>", "",
+                  table(["model"] + [f"T = {n}" for n in lengths], body), "", "</details>", ""]
     return lines
 
 
@@ -333,8 +362,8 @@ def rules_section(ctx: ReportContext) -> list[str]:
 
 
 SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
-            gradient_section, differences_section, tuning_section, variants_section,
-            cost_section, rules_section)
+            gradient_section, differences_section, diagnostics_section, tuning_section,
+            variants_section, cost_section, rules_section)
 
 
 def markdown(ctx: ReportContext) -> str:

@@ -36,3 +36,20 @@ def test_summary_names_the_leader_every_bracket_and_the_graded_rule():
     assert "**copy_memory**: no model solved even the shortest length" in text
     assert "**noisy_sine** (control, no gap to bridge): every model solved every length" in text
     assert "![memory horizon](figures/memory_horizon.png)" in text
+
+
+def test_training_diagnostics_are_medians_of_the_last_training_loss_and_clipping():
+    from benchmark.report_data import training_diagnostics
+
+    keys = {"task": "adding", "model": "m", "seq_len": 30}
+    curves = pd.DataFrame([{**keys, "seed": s, "step": step, "metric": "train_loss",
+                            "value": value}
+                           for s, pairs in ((0, ((50, 1.0), (100, 0.2))),
+                                            (1, ((50, 1.0), (100, 0.4))),
+                                            (2, ((50, 1.0), (100, 0.6))))
+                           for step, value in pairs])
+    summary = pd.DataFrame([{**keys, "seed": s, "clipped_fraction": c, "final_metric": f}
+                            for s, c, f in ((0, 0.1, 0.3), (1, 0.5, 0.5), (2, 0.9, 0.7))])
+    row = training_diagnostics(curves, summary).iloc[0]
+    assert (row["train_loss_end"], row["clipped_fraction"], row["final_metric"]) == \
+        (0.4, 0.5, 0.5)

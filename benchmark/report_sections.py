@@ -148,8 +148,16 @@ def header_section(ctx: ReportContext) -> list[str]:
         lines += [f"Preset: {ctx.grid['description']}", ""]
     controls = [t for t in ctx.tasks if ctx.task(t).control]
     lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, controls, ctx.labels)
+    matched = []
+    if ctx.grid.get("match_params"):  # each model's own hidden size, from its cells
+        sizes = ctx.summary.groupby("model")[["hidden_size", "n_params"]].median()
+        matched = [f"- hidden size per model, matched to {ctx.grid['match_params']} "
+                   "parameters: " + ", ".join(
+                       f"{ctx.labels[m]} {int(sizes.loc[m, 'hidden_size'])} "
+                       f"({int(sizes.loc[m, 'n_params'])} parameters)"
+                       for m in ctx.models if m in sizes.index)]
     return lines + ["<details><summary>Grid: the settings of this run</summary>", ""] \
-        + grid_lines(ctx.grid) + ["", "</details>", ""]
+        + grid_lines(ctx.grid) + matched + ["", "</details>", ""]
 
 
 def horizon_section(ctx: ReportContext) -> list[str]:

@@ -31,3 +31,20 @@ def test_an_lstm_gets_fewer_units_than_a_tanh_rnn_and_cells_record_it():
 def test_an_unreachable_count_is_one_line():
     with pytest.raises(UsageError, match="out of reach for rnn"):
         matched_hidden("adding", (), "rnn", 20, 10**9)
+
+
+def test_matched_sizes_reach_the_summary_and_the_report(tmp_path):
+    from tests.conftest import run_cli
+
+    out = tmp_path / "run"
+    result = run_cli("run", "--preset", "smoke", "--tasks", "adding", "--models", "rnn,lstm",
+                     "--lengths", "5", "--match-params", "1500", "--out", str(out),
+                     "--n-jobs", "1", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert run_cli("report", str(out)).returncode == 0
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv")
+    sizes = dict(zip(summary["model"], summary["hidden_size"], strict=False))
+    assert sizes == {m: matched_hidden("adding", (), m, 5, 1500) for m in ("rnn", "lstm")}
+    assert "matched to 1500 parameters: simple RNN" in (out / "report.md").read_text()

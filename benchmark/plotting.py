@@ -65,9 +65,24 @@ def save(fig, path) -> None:
     plt.close(fig)
 
 
+def spread_ticks(lengths, ratio: float = 1.4, most: int = 6) -> list[int]:
+    """Tick lengths at least ``ratio`` apart, and wider where the range is long, so at most
+    about ``most`` labels share a panel (the shortest and the longest always kept): the
+    labels of a search's close bisection lengths must not collide."""
+    lengths = [int(n) for n in lengths]
+    ratio = max(ratio, (max(lengths) / min(lengths)) ** (1 / (most - 1)))
+    chosen: list[int] = []
+    for length in sorted(set(lengths)):
+        if not chosen or length >= chosen[-1] * ratio:
+            chosen.append(length)
+    if chosen[-1] != max(lengths):
+        chosen[-1] = max(lengths)
+    return chosen
+
+
 def log_length_axis(ax, lengths) -> None:
     ax.set_xscale("log")
-    ax.set_xticks(sorted(set(lengths)))
+    ax.set_xticks(spread_ticks(lengths))
     ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.xaxis.set_minor_formatter(NullFormatter())
 

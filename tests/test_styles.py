@@ -49,3 +49,13 @@ def test_the_legend_is_never_wider_than_the_figure():
     assert legend_columns(["GRU", "nn.LSTM", "LMU"], 5.5) == 3
     assert legend_columns(long, 16.8) == 3  # four panels
     assert legend_columns(["a"] * 9, 30) == 4 and legend_columns([], 4) == 1
+
+
+def test_length_ticks_are_thinned_for_a_search_s_close_lengths():
+    from benchmark.plotting import spread_ticks
+
+    search = [10, 12, 14, 20, 40, 48, 57, 80, 113, 134, 160, 320, 400, 500]
+    ticks = spread_ticks(search)
+    assert ticks[0] == 10 and ticks[-1] == 500 and len(ticks) <= 6
+    assert all(b / a >= 1.4 for a, b in zip(ticks, ticks[1:-1], strict=False))
+    assert spread_ticks([10, 30, 100]) == [10, 30, 100]  # a plain grid keeps every length

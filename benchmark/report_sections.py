@@ -7,6 +7,7 @@ statistic: the tables come in the context, computed once by ``write_report``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -54,9 +55,19 @@ class ReportContext:
     def tasks(self) -> list[str]:
         return list(dict.fromkeys(self.agg["task"]))
 
+    @functools.cached_property
+    def _task_objects(self) -> dict:
+        params = self.grid.get("task_params", {})
+        return {key: get_task(key, **params.get(key, {})) for key in self.tasks}
+
     def task(self, key: str):
         """The run's task object, with the run's parameters (a variant may change its rule)."""
-        return get_task(key, **self.grid.get("task_params", {}).get(key, {}))
+        return self._task_objects[key]
+
+    @property
+    def controls(self) -> list[str]:
+        """The control tasks (no dependency gap) among the run's."""
+        return [t for t in self.tasks if self.task(t).control]
 
 
 def tuning_section(ctx: ReportContext) -> list[str]:
@@ -146,8 +157,7 @@ def header_section(ctx: ReportContext) -> list[str]:
               f"{int((summary['status'] == 'diverged').sum())} diverged).", ""]
     if ctx.grid.get("description"):
         lines += [f"Preset: {ctx.grid['description']}", ""]
-    controls = [t for t in ctx.tasks if ctx.task(t).control]
-    lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, controls, ctx.labels)
+    lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, ctx.controls, ctx.labels)
     matched = []
     if ctx.grid.get("match_params"):  # each model's own hidden size, from its cells
         sizes = ctx.summary.groupby("model")[["hidden_size", "n_params"]].median()
@@ -177,7 +187,8 @@ def horizon_section(ctx: ReportContext) -> list[str]:
                   f"log length to a ratio of {ctx.grid.get('resolution', '?')}; ticks in the "
                   "figure are the lengths each model ran, the label its CPU time. Every probe "
                   "and its reason: `search.csv`.", ""]
-    controls = [t for t in ctx.tasks if ctx.task(t).control]
+    controls = ctx.controls
+    cells = usable(ctx.summary)
     body = []
     for model in ctx.models:
         row = [ctx.labels[model]]
@@ -189,10 +200,9 @@ def horizon_section(ctx: ReportContext) -> list[str]:
             elif task in controls:  # no gap to bridge: what was solved, not a horizon
                 text = f"solved/seeds by T: {match.iloc[0]['success_pattern']}"
                 if hasattr(ctx.task(task), "effective_window"):
-                    cells = usable(ctx.summary)
-                    cells = cells[(cells["task"] == task) & (cells["model"] == model)]
+                    mine = cells[(cells["task"] == task) & (cells["model"] == model)]
                     text += "; effective window by T: " + effective_window_text(
-                        cells, ctx.task(task))
+                        mine, ctx.task(task))
                 row.append(text)
             else:
                 row.append(horizon_cell(match.iloc[0]))

@@ -47,7 +47,7 @@ def effective_window_text(cells: pd.DataFrame, task) -> str:
 
 def graded_cell(row) -> str:
     """The bracket under the graded rule and the seeds that beat the baseline per length."""
-    return (f"[{_length(row['beats_low'])}, {_length(row['beats_high'])}); beaten/seeds by T: "
+    return (f"{horizon_bracket_text(row['beats_low'], row['beats_high'])}; beaten/seeds by T: "
             f"{row['beats_pattern']}")
 
 

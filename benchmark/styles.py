@@ -82,7 +82,7 @@ def styles_for(models: list[str]) -> dict[str, Style]:
         taken = set(chosen.values())
         step = 0
         while style in taken:
-            style = dataclasses.replace(style, dash=OPTION_DASHES[step % len(OPTION_DASHES)]
+            style = dataclasses.replace(style, dash=OPTION_DASHES[step]
                                         if step < len(OPTION_DASHES)
                                         else (1 + step, 1 + step // 2))
             step += 1

@@ -21,6 +21,7 @@ r the covariances of s_T with those k values): ``window_mse(k)``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import ClassVar
 
@@ -66,6 +67,9 @@ class NoisySine(RegressionTask):
     def _autocovariance(self, lags: np.ndarray) -> np.ndarray:
         return 0.5 * np.cos(self.freq * lags) + self.noise_std**2 * (lags == 0)
 
+    # cached: effective_window walks k = 0.. for every seed and model of a report; the task is
+    # a frozen (hashable) dataclass, so (task, k) identifies the answer
+    @functools.cache  # noqa: B019
     def window_mse(self, k: int) -> float:
         """MSE of the optimal linear predictor of the next value from the last k (closed form;
         k = 0 predicts the mean, 0)."""

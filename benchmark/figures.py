@@ -183,7 +183,7 @@ def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFra
                       & (curves["metric"] == f"validation_{metric}")]
         sns.lineplot(data=data, x="step", y="value", hue="model",
                      palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models, markers=False))
+                     **model_styles(models, dense=True))
         ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
                    label="memoryless baseline")
         if rows["noise_floor"].notna().any():

@@ -40,7 +40,7 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
                 continue
             sns.lineplot(data=data, x="distance", y="relative", hue="model",
                          palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models, markers=False))
+                     **model_styles(models, dense=True))
             ax.set_yscale("log")
             ax.axhline(REACH_FRACTION, color="0.4", ls=":", lw=1,
                        label=f"reach threshold ({power_of_ten(REACH_FRACTION)})")
@@ -104,7 +104,7 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
         data = norms[(norms["task"] == task) & (norms["seq_len"] == focus[task])]
         sns.lineplot(data=data, x="step", y="value", hue="model",
                      palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models, markers=False))
+                     **model_styles(models, dense=True))
         if clip > 0:
             ax.axhline(clip, color="0.2", ls="--", lw=1, label=f"clipping threshold ({clip:g})")
         ax.set_yscale("log")

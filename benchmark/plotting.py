@@ -131,15 +131,18 @@ def is_scratch(model: str) -> bool:
     return model_traits(model)["twin"] is not None
 
 
-def model_styles(models, markers: bool = True) -> dict:
+def model_styles(models, dense: bool = False) -> dict:
     """seaborn's keywords for the models' markers and dashes (benchmark/styles.py); twins
-    last, so they are drawn on top of the library model they coincide with. ``markers``
-    False for dense curves (a marker per training step would hide the line)."""
+    last, so they are drawn on top of the library model they coincide with. ``dense`` for
+    curves with a point per evaluation or step: a marker on every point would hide the line,
+    so markers are thinned to one per tenth of the line, but kept, since within a family
+    (one colour) the marker is what tells two bare keys apart."""
     order = [m for m in models if not is_scratch(m)] + [m for m in models if is_scratch(m)]
     looks = styles_for(list(models))
     return {"hue_order": order, "style": "model", "style_order": order,
             "dashes": {m: looks[m].dash for m in models},
-            "markers": {m: looks[m].marker for m in models} if markers else False}
+            "markers": {m: looks[m].marker for m in models},
+            **({"markevery": 0.1, "markersize": 4} if dense else {})}
 
 
 def log_y(ax) -> None:

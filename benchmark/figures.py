@@ -9,9 +9,12 @@ import pandas as pd
 import seaborn as sns
 
 from benchmark.plotting import (
+    context_lines,
+    group_title,
     legend_below,
     log_length_axis,
     log_y,
+    model_groups,
     model_styles,
     palette,
     panels,
@@ -35,52 +38,124 @@ def _clip_exploded(ax, errors: pd.Series, baseline: float) -> None:
     if np.isfinite(worst) and worst > EXPLODED * baseline:
         low = ax.get_ylim()[0]
         ax.set_ylim(low, EXPLODED * baseline)
-        ax.text(0.02, 0.97, f"off scale: a cell at {worst:.3g}", transform=ax.transAxes,
-                ha="left", va="top", fontsize=8, color="0.25")
+        ax.text(0.98, 0.97, f"off scale, up to {worst:.3g}", transform=ax.transAxes,
+                ha="right", va="top", fontsize=8, color="0.25")
 
 
 MIN_SEEDS_FOR_BAND = 3
 
 
 def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, path) -> None:
+    """Test error against length per task; above FACET_ABOVE models, one row of panels per
+    model group (benchmark/plotting.py: model_groups), the other models grey behind."""
     tasks = list(dict.fromkeys(summary["task"]))
-    fig, axes = panels(len(tasks))
+    groups = model_groups(models)
+    fig, axes = panels(len(tasks), rows=len(groups), sharex="col", sharey="col",
+                       height=3.4 if len(groups) == 1 else 2.9)
     colours = palette(models)
-    for ax, task in zip(axes[0], tasks, strict=True):
-        data = usable(summary[summary["task"] == task])
-        sns.lineplot(data=data, x="seq_len", y="final_metric", hue="model",
-                     palette=colours, errorbar=None, ax=ax,
-                     **model_styles(models))
-        rows = agg[agg["task"] == task]
-        # the table's own interval, where it says something: at 2 seeds a t interval is
-        # 12.7 standard errors wide and would cover the panel; the seed dots show them instead
-        for model, mine in rows[rows["n"] >= MIN_SEEDS_FOR_BAND].groupby("model",
-                                                                           observed=True):
-            mine = mine.sort_values("seq_len")
-            ax.fill_between(mine["seq_len"], mine["ci_low"], mine["ci_high"],
-                            color=colours[model], alpha=0.12, lw=0)
-        ax.scatter(data["seq_len"], data["final_metric"], s=6, color="0.35", alpha=0.5,
-                   zorder=3, label="one seed")
-        ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
-                   label="memoryless baseline")
-        if rows["noise_floor"].notna().any():
-            ax.axhline(rows["noise_floor"].iloc[0], color="0.3", ls=":", lw=1,
-                       label="noise floor")
-        if "success_threshold" in rows and rows["success_threshold"].notna().any():
-            ax.axhline(rows["success_threshold"].iloc[0], color="tab:red", ls="-.", lw=1,
-                       alpha=0.7, label="success threshold (solved at or below)")
-        if data["final_metric"].gt(0).all() and data["metric"].iloc[0] == "mse":
-            log_y(ax)
-        _clip_exploded(ax, data["final_metric"], rows["baseline"].iloc[0])
-        log_length_axis(ax, data["seq_len"])
-        ax.set_title(task_title(task))
-        ax.set_xlabel("sequence length T (steps)")
-        ax.set_ylabel(METRIC_LABELS.get(data["metric"].iloc[0], data["metric"].iloc[0]))
+    for r, (title, members) in enumerate(groups):
+        for c, task in enumerate(tasks):
+            ax = axes[r][c]
+            everyone = usable(summary[summary["task"] == task])
+            data = everyone[everyone["model"].isin(members)]
+            if len(groups) > 1:
+                context_lines(ax, everyone, "seq_len", "final_metric", members)
+            if not data.empty:
+                sns.lineplot(data=data, x="seq_len", y="final_metric", hue="model",
+                             palette=colours, errorbar=None, ax=ax,
+                             **model_styles(members))
+            _error_references(ax, agg[agg["task"] == task], data, members, colours)
+            if everyone["final_metric"].gt(0).all() and everyone["metric"].iloc[0] == "mse":
+                log_y(ax)
+            rows = agg[agg["task"] == task]
+            _clip_exploded(ax, everyone["final_metric"], rows["baseline"].iloc[0])
+            log_length_axis(ax, everyone["seq_len"])
+            ax.set_title(group_title(title, task_title(task)) if r == 0 or title else "")
+            ax.set_xlabel("sequence length T (steps)" if r == len(groups) - 1 else "")
+            metric = everyone["metric"].iloc[0]
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
     legend_below(fig, labels)
     save(fig, path)
 
 
+def _error_references(ax, rows: pd.DataFrame, data: pd.DataFrame, members, colours) -> None:
+    """A panel's t-interval bands (from MIN_SEEDS_FOR_BAND seeds on: at 2 seeds a t interval
+    is 12.7 standard errors wide and would cover the panel; the seed dots show them instead),
+    seed dots, memoryless baseline, noise floor and success threshold."""
+    mine_rows = rows[rows["model"].isin(list(members)) & (rows["n"] >= MIN_SEEDS_FOR_BAND)]
+    for model, mine in mine_rows.groupby("model", observed=True):
+        mine = mine.sort_values("seq_len")
+        ax.fill_between(mine["seq_len"], mine["ci_low"], mine["ci_high"],
+                        color=colours[model], alpha=0.12, lw=0)
+    ax.scatter(data["seq_len"], data["final_metric"], s=6, color="0.35", alpha=0.5,
+               zorder=3, label="one seed")
+    ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
+               label="memoryless baseline")
+    if rows["noise_floor"].notna().any():
+        ax.axhline(rows["noise_floor"].iloc[0], color="0.3", ls=":", lw=1,
+                   label="noise floor")
+    if "success_threshold" in rows and rows["success_threshold"].notna().any():
+        ax.axhline(rows["success_threshold"].iloc[0], color="tab:red", ls="-.", lw=1,
+                   alpha=0.7, label="success threshold (solved at or below)")
+
+
+HEATMAP_MOST_LENGTHS = 8  # more lengths than this in a task (a search): a probe map instead
+
+
 def success_heatmap(agg: pd.DataFrame, models, labels, path) -> None:
+    """Seeds solved per model and length: a heatmap for a grid run; for a run with more than
+    HEATMAP_MOST_LENGTHS lengths in a task (a horizon search: each model probes its own
+    lengths, so a table of their union is mostly empty and too wide), a probe map."""
+    if agg.groupby("task", observed=True)["seq_len"].nunique().max() > HEATMAP_MOST_LENGTHS:
+        _probe_map(agg, models, labels, path)
+    else:
+        _heatmap(agg, models, labels, path)
+
+
+def _probe_map(agg: pd.DataFrame, models, labels, path) -> None:
+    """One row per model and a log length axis per task: a square at each length the model
+    ran, coloured by the share of its seeds that solved it, with that count (k/n) in the
+    legend, so a model's climb, its first failure and the bisection read left to right."""
+    import matplotlib.pyplot as plt
+
+    tasks = list(dict.fromkeys(agg["task"]))
+    order = [m for m in models if m in set(agg["model"])]
+    fig, axes = panels(len(tasks), width=4.6, height=0.32 * len(order) + 1.2, sharey=True)
+    cmap = plt.get_cmap("viridis")
+    counts = agg.assign(k=(agg["success_rate"] * agg["n"]).round().astype(int))
+    for ax, task in zip(axes[0], tasks, strict=True):
+        rows = counts[counts["task"] == task]
+        for y, model in enumerate(order):
+            mine = rows[rows["model"] == model].sort_values("seq_len")
+            ax.plot(mine["seq_len"], [y] * len(mine), color="0.75", lw=0.8, zorder=1)
+            for _, row in mine.iterrows():
+                ax.scatter(row["seq_len"], y, marker="s", s=46, zorder=2,
+                           color=cmap(row["k"] / row["n"]), edgecolors="0.3", linewidths=0.4,
+                           label=f"{row['k']}/{row['n']}")
+        log_length_axis(ax, rows["seq_len"])
+        ax.set_title(task_title(task))
+        ax.set_xlabel("T (steps, log scale)")
+        ax.grid(axis="y", visible=False)
+    axes[0][0].set_yticks(range(len(order)), [labels[m] for m in order])
+    axes[0][0].set_ylim(len(order) - 0.5, -0.5)  # first model on top
+    _ordered_count_legend(fig, axes)
+    save(fig, path)
+
+
+def _ordered_count_legend(fig, axes) -> None:
+    """legend_below with the k/n entries in order of the share solved."""
+    named = {}
+    for ax in axes[0]:
+        for handle, key in zip(*ax.get_legend_handles_labels(), strict=True):
+            named.setdefault(key, handle)
+    keys = sorted(named, key=lambda k: (int(k.split("/")[0]) / int(k.split("/")[1]), k))
+    fig.tight_layout()
+    fig.legend([named[k] for k in keys], keys, loc="upper center", frameon=False,
+               ncol=min(len(keys), 8), bbox_to_anchor=(0.5, 0.0),
+               title="seeds that solved the length (test set), out of the seeds run")
+
+
+def _heatmap(agg: pd.DataFrame, models, labels, path) -> None:
     """Seeds solved per model and length, one panel per task: one column of model labels for
     the row, panel widths in proportion to the lengths each task ran, the colour bar beside
     the last panel, annotations sized to their cells."""
@@ -171,31 +246,117 @@ def _cpu_time(seconds: float) -> str:
     return f"{seconds / 60:.0f} CPU-min" if seconds < 7200 else f"{seconds / 3600:.1f} CPU-h"
 
 
-def learning_curves(curves: pd.DataFrame, focus: dict[str, int], agg: pd.DataFrame, models,
-                    labels, path) -> None:
-    tasks = list(focus)
-    fig, axes = panels(len(tasks))
+def learning_curves(curves: pd.DataFrame, lengths: dict[str, list[int]], agg: pd.DataFrame,
+                    tasks_by_key: dict, models, labels, path) -> None:
+    """Validation error during training at several lengths per task (a row per task, and per
+    model group above FACET_ABOVE models; the lengths from the left). A task graded on its loss
+    (copy_memory) shows the training cross-entropy against its memoryless value, as Arjovsky
+    et al. 2016 and Bai et al. 2018 plot it. Panels without data are left out."""
+    groups = model_groups(models)
+    rows_spec = [(task, title, members) for task in lengths for title, members in groups]
+    columns = max(len(v) for v in lengths.values())
+    fig, axes = panels(columns, rows=len(rows_spec), width=4.0,
+                       height=3.0 if len(groups) == 1 else 2.7)
     colours = palette(models)
-    for ax, task in zip(axes[0], tasks, strict=True):
-        rows = agg[agg["task"] == task]
-        metric = rows["metric"].iloc[0]
-        data = curves[(curves["task"] == task) & (curves["seq_len"] == focus[task])
-                      & (curves["metric"] == f"validation_{metric}")]
-        sns.lineplot(data=data, x="step", y="value", hue="model",
-                     palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models, dense=True))
-        ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
-                   label="memoryless baseline")
-        if rows["noise_floor"].notna().any():
-            ax.axhline(rows["noise_floor"].iloc[0], color="0.3", ls=":", lw=1,
-                       label="noise floor")
-        if metric == "mse":
-            log_y(ax)
-        ax.set_title(f"{task_title(task)}, T = {focus[task]}")
-        ax.set_xlabel("training step")
-        ax.set_ylabel(METRIC_LABELS.get(metric, metric).replace("test", "validation"))
+    for r, (task, title, members) in enumerate(rows_spec):
+        task_obj, stats_rows = tasks_by_key[task], agg[agg["task"] == task]
+        on_loss = task_obj.graded_on == "loss"
+        metric = "train_loss" if on_loss else f"validation_{stats_rows['metric'].iloc[0]}"
+        mine = curves[(curves["task"] == task) & (curves["metric"] == metric)]
+        # the lengths this row's models ran, filled from the left (titles name each T)
+        drawn = [n for n in lengths[task]
+                 if mine.loc[mine["seq_len"] == n, "model"].isin(members).any()]
+        for c in range(columns):
+            ax = axes[r][c]
+            if c >= len(drawn):
+                fig.delaxes(ax)
+                continue
+            length = drawn[c]
+            everyone = mine[mine["seq_len"] == length]
+            data = everyone[everyone["model"].isin(members)]
+            if len(groups) > 1:
+                context_lines(ax, everyone, "step", "value", members)
+            sns.lineplot(data=data, x="step", y="value", hue="model", palette=colours,
+                         estimator="median", errorbar=("pi", 100), ax=ax,
+                         **model_styles(members, dense=True))
+            memoryless = task_obj.graded_baseline(length) if on_loss \
+                else stats_rows["baseline"].iloc[0]
+            ax.axhline(memoryless, color="0.3", ls="--", lw=1,
+                       label="memoryless loss (copy_memory: 10 ln 8 / (T + 20))" if on_loss
+                       else "memoryless baseline")
+            if stats_rows["noise_floor"].notna().any() and not on_loss:
+                ax.axhline(stats_rows["noise_floor"].iloc[0], color="0.3", ls=":", lw=1,
+                           label="noise floor")
+            if on_loss or stats_rows["metric"].iloc[0] == "mse":
+                log_y(ax)
+            # an early spike (an IRNN's first steps) would flatten the rest of the curve
+            _clip_exploded(ax, everyone["value"], memoryless)
+            ax.set_title(group_title(title, f"{task_title(task)}, T = {length}"))
+            ax.set_xlabel("training step")
+            ax.set_ylabel(_curve_label(on_loss, stats_rows["metric"].iloc[0]) if c == 0 else "")
     legend_below(fig, labels)
     save(fig, path)
+
+
+def train_and_validation_curves(curves: pd.DataFrame, summary: pd.DataFrame,
+                                agg: pd.DataFrame, tasks_by_key: dict, grid: dict, models,
+                                labels, path) -> None:
+    """For a run with one length per task (a tutorial-style run): per task, the training loss
+    and the validation error against epochs (against steps when every batch is fresh data),
+    the test error of each seed, read once at the end, beside the last epoch. A regression
+    task's two panels share the y axis (both MSE), so a training loss under the noise floor
+    and the validation error above it show the overfitting of a fixed training set."""
+    tasks = list(dict.fromkeys(agg["task"]))
+    train_size, batch = grid.get("train_size"), int(grid.get("batch_size", 1))
+    per_epoch = train_size / batch if train_size else None
+    fig, axes = panels(2 * len(tasks), width=4.0, height=3.2)
+    colours = palette(models)
+    for t, task in enumerate(tasks):
+        rows, task_obj = agg[agg["task"] == task], tasks_by_key[task]
+        metric = rows["metric"].iloc[0]
+        length = int(rows["seq_len"].iloc[0])
+        train_ax, valid_ax = axes[0][2 * t], axes[0][2 * t + 1]
+        if task_obj.kind == "regression":
+            valid_ax.sharey(train_ax)
+        for ax, name, label in ((train_ax, "train_loss", "training loss (mean over the "
+                                 "interval)" if task_obj.kind == "regression" else
+                                 "training loss (cross-entropy)"),
+                                (valid_ax, f"validation_{metric}",
+                                 _curve_label(False, metric))):
+            data = curves[(curves["task"] == task) & (curves["seq_len"] == length)
+                          & (curves["metric"] == name)].copy()
+            data["x"] = data["step"] / per_epoch if per_epoch else data["step"]
+            sns.lineplot(data=data, x="x", y="value", hue="model", palette=colours,
+                         estimator="median", errorbar=("pi", 100), ax=ax,
+                         **model_styles(models, dense=True))
+            if task_obj.kind == "regression" or ax is valid_ax:
+                ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
+                           label="memoryless baseline")
+                if rows["noise_floor"].notna().any():
+                    ax.axhline(rows["noise_floor"].iloc[0], color="0.3", ls=":", lw=1,
+                               label="noise floor")
+            if task_obj.kind == "regression":
+                log_y(ax)
+            ax.set_xlabel("epoch (passes over the training set)" if per_epoch
+                          else "training step")
+            ax.set_ylabel(label)
+            ax.set_title(f"{task_title(task)}, T = {length}: "
+                         + ("training" if ax is train_ax else "validation"))
+        final = usable(summary[summary["task"] == task])
+        end = final["steps_run"] if "steps_run" in final else final["steps"]
+        valid_ax.scatter(end / per_epoch if per_epoch else end, final["final_metric"],
+                         marker="*", s=40, color=[colours[m] for m in final["model"]],
+                         edgecolors="0.2", linewidths=0.4, zorder=5)
+        valid_ax.scatter([], [], marker="*", s=40, color="0.6", edgecolors="0.2",
+                         linewidths=0.4, label="test error of a seed (read once, at the end)")
+    legend_below(fig, labels)
+    save(fig, path)
+
+
+def _curve_label(on_loss: bool, metric: str) -> str:
+    if on_loss:
+        return "training loss (cross-entropy)"
+    return METRIC_LABELS.get(metric, metric).replace("test", "validation")
 
 
 def cost(summary: pd.DataFrame, models, labels, path) -> None:

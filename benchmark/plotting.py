@@ -87,10 +87,27 @@ def log_length_axis(ax, lengths) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, sharey=False):
+def panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, sharey=False,
+           sharex=False):
     fig, axes = plt.subplots(rows, n, figsize=(width * n, height * rows), squeeze=False,
-                             sharey=sharey)
+                             sharey=sharey, sharex=sharex)
     return fig, axes
+
+
+def context_lines(ax, data, x: str, y: str, shown, label: str = "other models") -> None:
+    """In a faceted panel, every model not of this panel's group as a thin grey median line
+    behind the group's own, so a panel still reads against the whole field."""
+    others = data[~data["model"].isin(list(shown))]
+    first = True
+    for _, mine in others.groupby("model", observed=True, sort=False):
+        line = mine.groupby(x)[y].median()
+        ax.plot(line.index, line.to_numpy(), color=CONTEXT_GREY, lw=0.9, zorder=0,
+                label=label if first else None)
+        first = False
+
+
+def group_title(title: str, base: str) -> str:
+    return f"{base}\n{title}" if title else base
 
 
 def legend_below(fig, labels: dict[str, str]) -> None:
@@ -103,6 +120,9 @@ def legend_below(fig, labels: dict[str, str]) -> None:
             named.setdefault(labels.get(key, key), handle)
         if ax.get_legend():
             ax.get_legend().remove()
+    # the models first, in the run's order, then the reference lines and marks
+    rank = {label: i for i, label in enumerate(labels.values())}
+    named = dict(sorted(named.items(), key=lambda item: rank.get(item[0], len(rank))))
     fig.tight_layout()
     # below the panels, outside the axes: savefig's tight bounding box takes it in, however
     # many rows the entries need
@@ -117,6 +137,42 @@ def legend_columns(entries: list[str], width_inches: float) -> int:
     the paper font) plus the handle."""
     column = 0.9 + 0.075 * max((len(e) for e in entries), default=0)
     return max(1, min(len(entries), 4, int(width_inches // column)))
+
+
+FACET_ABOVE = 8  # more models than this in one panel is a tangle: facet by family
+GROUP_SIZE = 4  # the most models a faceted panel draws in colour
+
+
+def model_groups(models, above: int = FACET_ABOVE, most: int = GROUP_SIZE
+                 ) -> list[tuple[str, list[str]]]:
+    """The models of a run split into the panels of a small-multiples figure, as (title,
+    models): one group of all when there are at most ``above``, else families packed in
+    run order into groups of at most ``most`` (a family never split unless it alone is
+    larger), so every LSTM variant shares a panel with the other LSTMs."""
+    models = list(models)
+    if len(models) <= above:
+        return [("", models)]
+    families: dict[str, list[str]] = {}
+    for model in models:
+        families.setdefault(model_traits(model)["family"], []).append(model)
+    groups: list[tuple[list[str], list[str]]] = []  # (family names, models)
+    for family, members in families.items():
+        chunks = [members[i:i + most] for i in range(0, len(members), most)]
+        for chunk in chunks:
+            if groups and len(chunk) == len(members) and len(groups[-1][1]) + len(chunk) <= most:
+                groups[-1][0].append(family)
+                groups[-1][1].extend(chunk)
+            else:
+                groups.append(([family], list(chunk)))
+    return [(_family_title(names), members) for names, members in groups]
+
+
+def _family_title(families: list[str]) -> str:
+    return (f"{families[0]} family" if len(families) == 1
+            else ", ".join(families[:-1]) + f" and {families[-1]} families")
+
+
+CONTEXT_GREY = "0.82"  # the other groups' models, drawn behind a faceted panel's own
 
 
 def task_title(task: str) -> str:
@@ -152,6 +208,9 @@ def log_y(ax) -> None:
 
 def plain_log(axis, set_scale) -> None:
     set_scale("log")
-    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    low, high = axis.get_view_interval()
+    # under a decade, 1-2-5 leaves one label or none: label every integer multiple then
+    subs = (1.0, 2.0, 5.0) if low <= 0 or high / low > 10 else tuple(range(1, 10))
+    axis.set_major_locator(LogLocator(subs=subs))
     axis.set_major_formatter(FormatStrFormatter("%g"))
     axis.set_minor_formatter(NullFormatter())

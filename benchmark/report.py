@@ -15,8 +15,10 @@ import pandas as pd
 
 from benchmark import figures, gradient_figures, horizon_stats, plotting, stats, variants
 from benchmark.report_data import (
+    curve_lengths,
     focus_lengths,
     held_after_stop,
+    run_tasks,
     through_time_profiles,
     training_diagnostics,
 )
@@ -38,6 +40,12 @@ def write_report(run_dir: str | Path, formats=("png",)) -> Path:
     staging.mkdir()
     try:
         _write(store, run, summary, curves, staging)
+        written = {path.relative_to(staging) for path in staging.rglob("*")}
+        # a figure the new report did not draw (an earlier report's) would sit beside it as
+        # if current: remove it
+        for old in sorted((store.root / "figures").glob("*")):
+            if old.is_file() and old.relative_to(store.root) not in written:
+                old.unlink()
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 target = store.root / path.relative_to(staging)
@@ -56,6 +64,7 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
         sorted(summary["model"].unique())
     labels = dict(zip(summary["model"], summary["model_label"].fillna(summary["model"]),
                       strict=True))
+    labels = {model: labels[model] for model in models} | labels  # run order: legends follow it
 
     agg = stats.aggregate(summary)
     agg = agg[agg["n"] > 0]  # a (task, model, length) whose every cell crashed: counted only
@@ -73,22 +82,31 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
         atomic_write(out / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
 
     focus = focus_lengths(agg)
+    tasks_by_key = run_tasks(grid, focus)
+    single_length = bool(agg.groupby("task", observed=True)["seq_len"].nunique().max() == 1)
     fig_dir = out / "figures"
     fig_dir.mkdir(exist_ok=True)
     plotting.setup()
     ok = usable(summary)
-    figures.error_vs_length(ok, agg, models, labels, fig_dir / "error_vs_length.png")
-    figures.success_heatmap(agg, models, labels, fig_dir / "success_rate.png")
     search = pd.read_csv(root / "search.csv") if (root / "search.csv").exists() else None
-    figures.horizon_plot(horizon_table, ok, models, labels, fig_dir / "memory_horizon.png")
-    figures.learning_curves(held_after_stop(curves, ok), focus, agg, models, labels,
-                            fig_dir / "learning_curves.png")
-    figures.cost(ok, models, labels, fig_dir / "cost.png")
+    if single_length:  # nothing varies with length: no length-sweep figures
+        figures.train_and_validation_curves(curves, ok, agg, tasks_by_key, grid, models,
+                                            labels, fig_dir / "learning_curves.png")
+    else:
+        figures.error_vs_length(ok, agg, models, labels, fig_dir / "error_vs_length.png")
+        figures.success_heatmap(agg, models, labels, fig_dir / "success_rate.png")
+        figures.horizon_plot(horizon_table, ok, models, labels,
+                             fig_dir / "memory_horizon.png")
+        figures.learning_curves(held_after_stop(curves, ok), curve_lengths(agg, focus), agg,
+                                tasks_by_key, models, labels, fig_dir / "learning_curves.png")
+        figures.cost(ok, models, labels, fig_dir / "cost.png")
     through = through_time_profiles(store.load_gradients(kind="through_time"), ok, focus)
     if not through.empty:
         gradient_figures.gradient_through_time(through, focus, models, labels,
                                       fig_dir / "gradient_through_time.png")
-    gradient_figures.reach_and_success(agg, models, labels, fig_dir / "gradient_reach.png")
+    if not single_length:
+        gradient_figures.reach_and_success(agg, models, labels,
+                                           fig_dir / "gradient_reach.png")
     clip = float(grid.get("clip", 0) or 0)
     gradient_figures.global_norm(store.load_gradients(kind="global"), focus, clip, models, labels,
                         fig_dir / "gradient_norm.png")
@@ -103,5 +121,5 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     diagnostics = training_diagnostics(curves, usable(summary))
     context = ReportContext(root, run, grid, summary, agg, comparisons, horizon_table, focus,
                             models, labels, not through.empty, tuning, search, effects,
-                            diagnostics)
+                            diagnostics, single_length)
     atomic_write_text(out / "report.md", markdown(context))

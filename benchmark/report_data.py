@@ -8,6 +8,7 @@ import pandas as pd
 
 from benchmark.schema import KEYS
 from benchmark.train import PROFILE_FRACTIONS
+from tasks import get_task
 
 # (name in the report, where): "init", "end", or a fraction of the step budget at which
 # train_cell records a profile
@@ -28,6 +29,36 @@ def focus_lengths(agg: pd.DataFrame) -> dict[str, int]:
         none = [length for length, ok in solved if not ok.any()]
         chosen[task] = int(min(split) if split else min(none) if none else rows["seq_len"].max())
     return chosen
+
+
+def curve_lengths(agg: pd.DataFrame, focus: dict[str, int], most: int = 3
+                  ) -> dict[str, list[int]]:
+    """Per task, up to ``most`` lengths to draw learning curves at (Arjovsky et al. 2016 and
+    Bai et al. 2018 show them at several T), in order of what they show: the focus length
+    (where the models part ways), the longest length some model still solved (where only the
+    survivors train), the run length nearest their geometric mean, then the shortest and the
+    longest lengths run. Only lengths at least two models ran, so a panel compares (a
+    search's bisection lengths are often one model's alone). Returned shortest first."""
+    chosen = {}
+    for task, rows in agg.groupby("task", sort=False, observed=True):
+        runners = rows.groupby("seq_len")["model"].nunique()
+        shared = sorted(int(n) for n in runners.index[runners >= min(2, runners.max())])
+        solved = set(rows.loc[rows["success_rate"] >= 0.5, "seq_len"])
+        start = focus[task]
+        frontier = max((n for n in shared if n in solved), default=start)
+        between = [n for n in shared if min(start, frontier) < n < max(start, frontier)]
+        middle = min(between, key=lambda n: abs(np.log(n / np.sqrt(start * frontier))),
+                     default=start)
+        spread = min(shared, key=lambda n: abs(np.log(n / np.sqrt(shared[0] * shared[-1]))))
+        candidates = [start, frontier, middle, shared[0], shared[-1], spread]
+        chosen[task] = sorted(list(dict.fromkeys(candidates))[:most])
+    return chosen
+
+
+def run_tasks(grid: dict, keys) -> dict:
+    """The run's task objects, with the run's parameters (a variant may change its rule)."""
+    params = grid.get("task_params", {})
+    return {key: get_task(key, **params.get(key, {})) for key in keys}
 
 
 def through_time_profiles(grads: pd.DataFrame, summary: pd.DataFrame,

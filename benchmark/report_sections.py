@@ -14,7 +14,7 @@ import pandas as pd
 
 from benchmark.gradients import REACH_FRACTION
 from benchmark.markdown import fmt, power_of_ten, table
-from benchmark.report_data import THROUGH_TIME_CHECKPOINTS
+from benchmark.report_data import THROUGH_TIME_CHECKPOINTS, curve_lengths, run_tasks
 from benchmark.report_summary import summary_lines
 from benchmark.report_tables import (
     SIGNIFICANCE,
@@ -28,7 +28,6 @@ from benchmark.report_tables import (
     winners_table,
 )
 from benchmark.schema import usable
-from tasks import get_task
 
 
 @dataclasses.dataclass
@@ -50,6 +49,7 @@ class ReportContext:
     search: pd.DataFrame | None = None
     variants: pd.DataFrame | None = None
     diagnostics: pd.DataFrame | None = None
+    single_length: bool = False  # one length per task: no length-sweep figures
 
     @property
     def tasks(self) -> list[str]:
@@ -57,8 +57,7 @@ class ReportContext:
 
     @functools.cached_property
     def _task_objects(self) -> dict:
-        params = self.grid.get("task_params", {})
-        return {key: get_task(key, **params.get(key, {})) for key in self.tasks}
+        return run_tasks(self.grid, self.tasks)
 
     def task(self, key: str):
         """The run's task object, with the run's parameters (a variant may change its rule)."""
@@ -157,7 +156,8 @@ def header_section(ctx: ReportContext) -> list[str]:
               f"{int((summary['status'] == 'diverged').sum())} diverged).", ""]
     if ctx.grid.get("description"):
         lines += [f"Preset: {ctx.grid['description']}", ""]
-    lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, ctx.controls, ctx.labels)
+    lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, ctx.controls, ctx.labels,
+                           ctx.single_length)
     matched = []
     if ctx.grid.get("match_params"):  # each model's own hidden size, from its cells
         sizes = ctx.summary.groupby("model")[["hidden_size", "n_params"]].median()
@@ -258,12 +258,15 @@ def winners_section(ctx: ReportContext) -> list[str]:
 
 
 def error_section(ctx: ReportContext) -> list[str]:
-    lines = ["## Error against length", "",
-             "![error versus length](figures/error_vs_length.png)", "",
-             "Read off: where each line leaves the floor and climbs to the dashed memoryless "
-             "baseline is where that model stops carrying the information across T steps "
-             "(mean over seeds; dots: the seeds; band: 95 % interval of the mean, Student's t "
-             "below 10 seeds).", ""]
+    if ctx.single_length:
+        lines = ["## Error", ""]
+    else:
+        lines = ["## Error against length", "",
+                 "![error versus length](figures/error_vs_length.png)", "",
+                 "Read off: where each line leaves the floor and climbs to the dashed "
+                 "memoryless baseline is where that model stops carrying the information "
+                 "across T steps (mean over seeds; dots: the seeds; band: 95 % interval of the "
+                 "mean, Student's t below 10 seeds, drawn from 3 seeds on).", ""]
     for task in ctx.tasks:
         metric = ctx.agg[ctx.agg["task"] == task]["metric"].iloc[0]
         lines += ["<details>", f"<summary><b>{task}</b> — mean {metric} [95 % CI], seeds "
@@ -273,15 +276,22 @@ def error_section(ctx: ReportContext) -> list[str]:
 
 
 def figures_section(ctx: ReportContext) -> list[str]:
-    focus = ", ".join(f"{t}: T = {n}" for t, n in ctx.focus.items())
+    if ctx.single_length:  # the summary shows the training curves
+        return []
+    lengths = "; ".join(f"{t}: T = {', '.join(str(n) for n in ns)}"
+                        for t, ns in curve_lengths(ctx.agg, ctx.focus).items())
+    loss_tasks = [t for t in ctx.tasks if ctx.task(t).graded_on == "loss"]
+    on_loss = (f" {', '.join(loss_tasks)}: the training cross-entropy against its memoryless "
+               "value (dashed), as the papers plot it." if loss_tasks else "")
     return ["## Success rate", "", "![success rate](figures/success_rate.png)", "",
-            "Read off: the share of seeds that met the task's success rule at each length; "
-            "the boundary between light and dark cells is each model's horizon.", "",
+            "Read off: the share of seeds that met the task's success rule (test set) at each "
+            "length each model ran; where a model's cells turn from light to dark is its "
+            "horizon.", "",
             "## Learning curves", "", "![learning curves](figures/learning_curves.png)", "",
-            "Read off: validation error during training at the length where the models part ways "
-            f"({focus}); median over seeds, "
-            "band from the best to the worst seed; a cell that stopped early (solved) is held "
-            "at its last value.", ""]
+            "Read off: validation error during training at several lengths per task: where "
+            "the models part ways, the longest length some model still solved, and between "
+            f"({lengths}); median over seeds, band from the best to the worst seed; a cell "
+            "that stopped early (solved) is held at its last value." + on_loss, ""]
 
 
 def gradient_section(ctx: ReportContext) -> list[str]:
@@ -295,12 +305,13 @@ def gradient_section(ctx: ReportContext) -> list[str]:
                   "over seeds, band from the smallest to the largest seed. L is the answer's loss "
                   "only (for copy_memory the 10 copied symbols, not the blanks before them); "
                   "profiles are computed on validation samples.", ""]
-    lines += ["![gradient reach](figures/gradient_reach.png)", "",
-              "Read off: the gradient reach after training (the farthest distance at which the "
-              f"signal is still ≥ {power_of_ten(REACH_FRACTION)} of its peak; "
-              "dashed: the whole sequence) above the success rate, so mechanism and outcome "
-              "line up by length.",
-              "", "![gradient norm](figures/gradient_norm.png)", "",
+    if not ctx.single_length:
+        lines += ["![gradient reach](figures/gradient_reach.png)", "",
+                  "Read off: the gradient reach after training (the farthest distance at which "
+                  f"the signal is still ≥ {power_of_ten(REACH_FRACTION)} of its peak; "
+                  "dashed: the whole sequence) above the success rate, so mechanism and "
+                  "outcome line up by length.", ""]
+    lines += ["![gradient norm](figures/gradient_norm.png)", "",
               "Read off: the global gradient norm before clipping during training (median over "
               "seeds, band min–max); above the dashed line the update was clipped.", ""]
     lengths = sorted(ctx.agg["seq_len"].unique())
@@ -352,6 +363,13 @@ def differences_section(ctx: ReportContext) -> list[str]:
 
 
 def cost_section(ctx: ReportContext) -> list[str]:
+    if ctx.single_length:
+        cells = usable(ctx.summary).groupby("model", observed=True)["seconds_per_step"].median()
+        return ["## Cost", "",
+                "Seconds per training step (forward, backward, optimiser) on one CPU thread, "
+                "median over cells: " + ", ".join(f"{ctx.labels[m]} {cells[m]:.2g} s"
+                                                   for m in ctx.models if m in cells.index)
+                + ".", ""]
     return ["## Cost", "", "![cost](figures/cost.png)", "",
             "Read off: seconds per training step (forward, backward, optimiser) on one CPU "
             "thread against the number of input steps; median over cells, band: middle half.",

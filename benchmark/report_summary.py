@@ -47,9 +47,29 @@ def _graded(ranked: pd.DataFrame, labels: dict[str, str]) -> str:
             f"longer for: {parts}.")
 
 
+def _one_length(agg: pd.DataFrame, task: str, controls: list[str],
+                labels: dict[str, str]) -> str:
+    """A task run at one length: each model's seeds solved there, most first."""
+    rows = agg[agg["task"] == task].assign(k=lambda r: (r["success_rate"] * r["n"]).round())
+    rows = rows.sort_values("k", ascending=False, kind="stable")
+    length = int(rows["seq_len"].iloc[0])
+    solved = ", ".join(f"{labels.get(r.model, r.model)} {int(r.k)}/{int(r.n)}"
+                       for r in rows.itertuples())
+    kind = " (control, no gap to bridge)" if task in controls else ""
+    return f"- **{task}**{kind}, one length, T = {length}: seeds solved: {solved}."
+
+
 def summary_lines(horizons: pd.DataFrame, agg: pd.DataFrame, tasks: list[str],
-                  controls: list[str], labels: dict[str, str]) -> list[str]:
+                  controls: list[str], labels: dict[str, str],
+                  single_length: bool = False) -> list[str]:
     lines = ["## Summary", ""]
+    if single_length:  # no horizon to tell: what each model did at the one length
+        return lines + [_one_length(agg, task, controls, labels) for task in tasks] + [
+            "", "![training and validation curves](figures/learning_curves.png)", "",
+            "Read off: per task, the training loss and the validation error during training "
+            "(median over seeds, band from the best to the worst seed; in epochs where the "
+            "run trained on a fixed training set), and each seed's test error, read once at "
+            "the end (stars).", ""]
     for task in tasks:
         rows = horizons[horizons["task"] == task]
         if rows.empty:

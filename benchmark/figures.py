@@ -360,17 +360,24 @@ def _curve_label(on_loss: bool, metric: str) -> str:
 
 
 def cost(summary: pd.DataFrame, models, labels, path) -> None:
-    fig, axes = panels(1, width=5.5, height=3.8)
-    ax = axes[0][0]
-    # what a step costs depends on the input steps (copy_memory's input is T + 20)
-    sns.lineplot(data=usable(summary), x="input_length", y="seconds_per_step", hue="model",
-                 palette=palette(models), estimator="median",
-                 errorbar=("pi", 50), ax=ax, **model_styles(models))
-    plain_log(ax.xaxis, ax.set_xscale)
-    log_y(ax)
-    ax.set_xlabel("input steps per sample (T; T + 20 for copy_memory)")
-    ax.set_ylabel("seconds per training step (s)")
-    ax.set_title("cost of one training step (all tasks, one CPU thread)")
+    """Seconds per training step against input steps; a panel per model group above
+    FACET_ABOVE models, on shared axes."""
+    groups = model_groups(models)
+    fig, axes = panels(len(groups), width=5.5 if len(groups) == 1 else 4.2, height=3.8,
+                       sharex=True, sharey=True)
+    cells = usable(summary)
+    for ax, (title, members) in zip(axes[0], groups, strict=True):
+        if len(groups) > 1:
+            context_lines(ax, cells, "input_length", "seconds_per_step", members)
+        # what a step costs depends on the input steps (copy_memory's input is T + 20)
+        sns.lineplot(data=cells[cells["model"].isin(members)], x="input_length",
+                     y="seconds_per_step", hue="model", palette=palette(models),
+                     estimator="median", errorbar=("pi", 50), ax=ax, **model_styles(members))
+        plain_log(ax.xaxis, ax.set_xscale)
+        log_y(ax)
+        ax.set_xlabel("input steps per sample (T; T + 20 for copy_memory)")
+        ax.set_ylabel("seconds per training step (s)" if ax is axes[0][0] else "")
+        ax.set_title(group_title(title, "cost of one training step (one CPU thread)"))
     legend_below(fig, labels)
     save(fig, path)
 

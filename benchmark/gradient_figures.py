@@ -9,8 +9,11 @@ import seaborn as sns
 from benchmark.gradients import REACH_FRACTION
 from benchmark.markdown import power_of_ten
 from benchmark.plotting import (
+    context_lines,
+    group_title,
     legend_below,
     log_length_axis,
+    model_groups,
     model_styles,
     palette,
     panels,
@@ -22,25 +25,37 @@ from benchmark.styles import styles_for
 
 def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models, labels,
                           path) -> None:
-    """profiles: columns task, model, seed, checkpoint, distance, relative (norm / peak)."""
+    """profiles: columns task, model, seed, checkpoint, distance, relative (norm / peak). A
+    row per checkpoint; above FACET_ABOVE models, a row per (checkpoint, model group) at
+    initialisation and the end of training only, the other models grey behind."""
     tasks = list(focus)
+    groups = model_groups(models)
     checkpoints = list(dict.fromkeys(profiles["checkpoint"]))
-    fig, axes = panels(len(tasks), rows=len(checkpoints), height=3.0)
+    if len(groups) > 1:  # the middle checkpoint would make the figure twice as tall again
+        checkpoints = [checkpoints[0], checkpoints[-1]]
+    rows_spec = [(checkpoint, title, members) for checkpoint in checkpoints
+                 for title, members in groups]
+    fig, axes = panels(len(tasks), rows=len(rows_spec), height=3.0 if len(groups) == 1 else 2.7)
     colours = palette(models)
-    for r, checkpoint in enumerate(checkpoints):
+    for r, (checkpoint, title, members) in enumerate(rows_spec):
         for c, task in enumerate(tasks):
             ax = axes[r][c]
-            data = profiles[(profiles["task"] == task) & (profiles["checkpoint"] == checkpoint)]
-            ax.set_title(f"{task_title(task)}, T = {focus[task]} — {checkpoint}")
+            everyone = profiles[(profiles["task"] == task)
+                                & (profiles["checkpoint"] == checkpoint)]
+            data = everyone[everyone["model"].isin(members)]
+            ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]} — "
+                                            f"{checkpoint}"))
             if data.empty:
                 ax.text(0.5, 0.5, "no cell reached this checkpoint\n(all stopped earlier, solved)",
                         ha="center", va="center", transform=ax.transAxes, color="0.3")
                 ax.set_xticks([])
                 ax.set_yticks([])
                 continue
+            if len(groups) > 1:
+                context_lines(ax, everyone, "distance", "relative", members)
             sns.lineplot(data=data, x="distance", y="relative", hue="model",
                          palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models, dense=True))
+                         **model_styles(members, dense=True))
             ax.set_yscale("log")
             ax.axhline(REACH_FRACTION, color="0.4", ls=":", lw=1,
                        label=f"reach threshold ({power_of_ten(REACH_FRACTION)})")
@@ -97,21 +112,30 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
 
 def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models, labels,
                 path) -> None:
+    """The global gradient norm during training at each task's focus length; a row per model
+    group above FACET_ABOVE models."""
     tasks = list(focus)
-    fig, axes = panels(len(tasks))
+    groups = model_groups(models)
+    fig, axes = panels(len(tasks), rows=len(groups), sharey="col",
+                       height=3.4 if len(groups) == 1 else 2.7)
     colours = palette(models)
-    for ax, task in zip(axes[0], tasks, strict=True):
-        data = norms[(norms["task"] == task) & (norms["seq_len"] == focus[task])]
-        sns.lineplot(data=data, x="step", y="value", hue="model",
-                     palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                     **model_styles(models, dense=True))
-        if clip > 0:
-            ax.axhline(clip, color="0.2", ls="--", lw=1, label=f"clipping threshold ({clip:g})")
-        ax.set_yscale("log")
-        ax.set_title(f"{task_title(task)}, T = {focus[task]}")
-        ax.set_xlabel("training step")
-        ax.set_ylabel("global gradient norm before clipping")
+    for r, (title, members) in enumerate(groups):
+        for c, task in enumerate(tasks):
+            ax = axes[r][c]
+            everyone = norms[(norms["task"] == task) & (norms["seq_len"] == focus[task])]
+            data = everyone[everyone["model"].isin(members)]
+            if len(groups) > 1:
+                context_lines(ax, everyone, "step", "value", members)
+            if not data.empty:
+                sns.lineplot(data=data, x="step", y="value", hue="model",
+                             palette=colours, estimator="median", errorbar=("pi", 100),
+                             ax=ax, **model_styles(members, dense=True))
+            if clip > 0:
+                ax.axhline(clip, color="0.2", ls="--", lw=1,
+                           label=f"clipping threshold ({clip:g})")
+            ax.set_yscale("log")
+            ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]}"))
+            ax.set_xlabel("training step")
+            ax.set_ylabel("global gradient norm before clipping" if c == 0 else "")
     legend_below(fig, labels)
     save(fig, path)
-
-

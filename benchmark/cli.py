@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_a")
     compare.add_argument("run_b")
     compare.add_argument("--out", help="also write the table to this CSV file")
+    compare.add_argument("--report", metavar="DIR",
+                         help="write comparison.csv, comparison.png (where success differs) "
+                              "and comparison.md (a summary) to this folder")
     return parser
 
 
@@ -203,6 +206,15 @@ def _command_compare(args) -> int:
         except OSError as err:
             why = err.strerror or err
             raise UsageError(f"compare --out {args.out}: cannot write there ({why})") from None
+    if args.report:
+        from benchmark.compare_report import write_comparison
+
+        try:
+            print(f"wrote {write_comparison(table, args.run_a, args.run_b, args.report)}")
+        except OSError as err:
+            why = err.strerror or err
+            raise UsageError(f"compare --report {args.report}: cannot write there "
+                             f"({why})") from None
     return 0
 
 

@@ -1,6 +1,7 @@
 """The report from stored results: its files, its determinism, and compare."""
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,38 @@ def test_compare_two_runs(smoke_run, smoke_copy, tmp_path):
     assert np.allclose(gru["mean_diff"], -0.5) and (gru["better"] == "a").all()
     others = table[table["model"] != "gru"]
     assert (others["mean_diff"] == 0).all() and others["better"].isna().all()
+
+
+def test_compare_report_figure_and_summary(smoke_run, smoke_copy, tmp_path):
+    # run b: no cell of the model that solves most is solved, and a setting changed
+    summary = pd.read_csv(smoke_copy / "summary.csv")
+    best = summary.groupby("model")["solved"].sum().idxmax()
+    solved_in_a = summary.loc[summary["model"] == best, "solved"].astype(bool)
+    assert solved_in_a.sum() > 0
+    summary.loc[summary["model"] == best, "solved"] = False
+    summary.to_csv(smoke_copy / "summary.csv", index=False)
+    record = json.loads((smoke_copy / "run.json").read_text())
+    record["grid"]["steps"] = record["grid"]["steps"] + 1
+    (smoke_copy / "run.json").write_text(json.dumps(record))
+    out = tmp_path / "cmp"
+    result = run_cli("compare", str(smoke_run), str(smoke_copy), "--report", str(out))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out / "comparison.csv")
+    chosen = table[table["model"] == best]
+    assert chosen["solved_b"].sum() == 0 and chosen["solved_a"].sum() == solved_in_a.sum()
+    assert np.allclose(chosen["success_diff"], chosen["solved_a"] / chosen["n_pairs"])
+    assert (table.loc[table["model"] != best, "success_diff"] == 0).all()
+    text = (out / "comparison.md").read_text()
+    steps = record["grid"]["steps"]
+    assert f"- steps: a {steps - 1}, b {steps}" in text
+    assert f"Seeds solved over the paired cells: a {int(table['solved_a'].sum())}, b " \
+           f"{int(table['solved_a'].sum() - solved_in_a.sum())} of" in text
+    assert "![success differences](comparison.png)" in text
+    assert (out / "comparison.png").stat().st_size > 10_000
+    # and a second write is byte-identical
+    first = _digests(out)
+    result = run_cli("compare", str(smoke_run), str(smoke_copy), "--report", str(out))
+    assert result.returncode == 0 and _digests(out) == first
 
 
 def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):

@@ -53,24 +53,31 @@ def graded_cell(row) -> str:
 
 def differences_in_words(comparisons: pd.DataFrame, labels: dict[str, str],
                          verdict: str) -> list[str]:
-    """One line per comparison with this verdict ("significant" or "consistent"), grouped by
-    task and better model, with the per-seed differences (a - b) it rests on."""
+    """The comparisons with this verdict ("significant" or "consistent"), one line per
+    (task, better model, T, measure): one fact ("the GRU alone solves adding at T = 100")
+    is one line naming every model it beats there, each with its means, evidence and per-seed
+    differences (better − worse: negative is the better model's lower error or fewer steps)."""
     chosen = comparisons[comparisons["verdict"] == verdict]
     lines = []
-    for (task, better), rows in chosen.groupby(["task", "better"], sort=True):
+    for (task, better, length, measure), rows in chosen.groupby(
+            ["task", "better", "seq_len", "measure"], sort=True):
+        what = "fewer steps to solve than" if measure == "steps_to_solve" \
+            else "lower error than"
+        beaten = []
         for _, row in rows.iterrows():
-            worse = row["model_b"] if better == row["model_a"] else row["model_a"]
-            mean_better = row["mean_a"] if better == row["model_a"] else row["mean_b"]
-            mean_worse = row["mean_b"] if better == row["model_a"] else row["mean_a"]
-            what = "fewer steps to solve than" if row["measure"] == "steps_to_solve" \
-                else "lower error than"
+            flip = better != row["model_a"]  # the stored differences are model_a − model_b
+            worse = row["model_a"] if flip else row["model_b"]
+            mean_better, mean_worse = ((row["mean_b"], row["mean_a"]) if flip
+                                       else (row["mean_a"], row["mean_b"]))
+            per_seed = " ".join(fmt(-float(d) if flip else float(d))
+                                for d in str(row["differences"]).split())
             evidence = (f"q = {fmt(row['q_value'], 2)}" if verdict == "significant" else
-                        f"{max(row['n_a_better'], row['n_b_better'])}/{row['n_pairs']} seeds, "
-                        f"smallest attainable p {fmt(row['min_p'], 2)}")
-            lines.append(f"- {labels[better]}: {what} {labels[worse]} on {task} at T = "
-                         f"{row['seq_len']}, {fmt(mean_better)} vs {fmt(mean_worse)} "
-                         f"({evidence}; per-seed differences {row['model_a']} − "
-                         f"{row['model_b']}: {row['differences']})")
+                        f"{max(row['n_a_better'], row['n_b_better'])}/{row['n_pairs']} "
+                        f"seeds, smallest attainable p {fmt(row['min_p'], 2)}")
+            beaten.append(f"{labels[worse]} ({fmt(mean_better)} vs {fmt(mean_worse)}; "
+                          f"{evidence}; per seed {per_seed})")
+        lines.append(f"- {labels[better]} on {task} at T = {length}: {what} "
+                     + ", ".join(beaten))
     return lines
 
 

@@ -53,3 +53,31 @@ def test_training_diagnostics_are_medians_of_the_last_training_loss_and_clipping
     row = training_diagnostics(curves, summary).iloc[0]
     assert (row["train_loss_end"], row["clipped_fraction"], row["final_metric"]) == \
         (0.4, 0.5, 0.5)
+
+
+def test_differences_that_state_one_fact_are_one_line():
+    from benchmark.report_tables import differences_in_words
+
+    base = {"task": "adding", "seq_len": 100, "measure": "final_metric",
+            "verdict": "significant", "better": "gru", "q_value": 0.01, "n_pairs": 3,
+            "n_a_better": 3, "n_b_better": 0, "min_p": 0.25}
+    comparisons = pd.DataFrame([
+        {**base, "model_a": "gru", "model_b": "rnn", "mean_a": 0.01, "mean_b": 0.16,
+         "differences": "-0.15 -0.14 -0.16"},
+        # the GRU as model_b: its differences must be turned round to read better − worse
+        {**base, "model_a": "lstm", "model_b": "gru", "mean_a": 0.11, "mean_b": 0.01,
+         "n_a_better": 0, "n_b_better": 3, "differences": "0.1 0.2 0.05"},
+        {**base, "seq_len": 30, "model_a": "gru", "model_b": "rnn", "mean_a": 0.01,
+         "mean_b": 0.1, "differences": "-0.09 -0.1 -0.08"},
+        {**base, "verdict": "consistent", "model_a": "lstm", "model_b": "rnn",
+         "better": "lstm", "mean_a": 0.1, "mean_b": 0.2, "differences": "-1 -1 -1"}])
+    labels = {"gru": "GRU", "rnn": "RNN", "lstm": "LSTM"}
+    lines = differences_in_words(comparisons, labels, "significant")
+    assert lines == [
+        "- GRU on adding at T = 30: lower error than RNN (0.01 vs 0.1; q = 0.01; per seed "
+        "-0.09 -0.1 -0.08)",
+        "- GRU on adding at T = 100: lower error than RNN (0.01 vs 0.16; q = 0.01; per seed "
+        "-0.15 -0.14 -0.16), LSTM (0.01 vs 0.11; q = 0.01; per seed -0.1 -0.2 -0.05)"]
+    assert differences_in_words(comparisons, labels, "consistent") == [
+        "- LSTM on adding at T = 100: lower error than RNN (0.1 vs 0.2; 3/3 seeds, smallest "
+        "attainable p 0.25; per seed -1 -1 -1)"]

@@ -31,13 +31,14 @@ METRIC_LABELS = {"mse": "test MSE", "error_rate": "test error rate"}
 EXPLODED = 10.0  # errors above this multiple of the baseline are drawn off scale
 
 
-def _clip_exploded(ax, errors: pd.Series, baseline: float) -> None:
+def _clip_exploded(ax, errors: pd.Series, baseline: float, typical: float = 0.0) -> None:
     """Keep the axis readable when a cell's error blew up (e.g. an IRNN whose activations ran
-    away): cut it at EXPLODED x the baseline and say so in the panel. Tables keep the values."""
-    worst = errors.max()
-    if np.isfinite(worst) and worst > EXPLODED * baseline:
+    away): cut it at EXPLODED x the baseline (or 1.5 x ``typical``, a curve's usual starting
+    value, where that is higher) and say so in the panel. Tables keep the values."""
+    worst, top = errors.max(), max(EXPLODED * baseline, 1.5 * typical)
+    if np.isfinite(worst) and worst > top:
         low = ax.get_ylim()[0]
-        ax.set_ylim(low, EXPLODED * baseline)
+        ax.set_ylim(low, top)
         ax.text(0.98, 0.97, f"off scale, up to {worst:.3g}", transform=ax.transAxes,
                 ha="right", va="top", fontsize=8, color="0.25")
 
@@ -290,7 +291,10 @@ def learning_curves(curves: pd.DataFrame, lengths: dict[str, list[int]], agg: pd
             if on_loss or stats_rows["metric"].iloc[0] == "mse":
                 log_y(ax)
             # an early spike (an IRNN's first steps) would flatten the rest of the curve
-            _clip_exploded(ax, everyone["value"], memoryless)
+            first = everyone["step"] == everyone.groupby("model", observed=True)["step"] \
+                .transform("min")
+            starts = everyone[first].groupby("model", observed=True)["value"].median()
+            _clip_exploded(ax, everyone["value"], memoryless, float(starts.median()))
             ax.set_title(group_title(title, f"{task_title(task)}, T = {length}"))
             ax.set_xlabel("training step")
             ax.set_ylabel(_curve_label(on_loss, stats_rows["metric"].iloc[0]) if c == 0 else "")

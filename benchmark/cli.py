@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--figure-format", default="png",
                         help="figure formats, comma-separated, from png, svg, pdf (vector, "
                              "fonts embedded; PNG is always written and linked)")
+    report.add_argument("--page-width", metavar="INCHES",
+                        help="draw every figure to fit a page this wide, with paper-sized "
+                             "fonts (3.5: one column of a two-column paper; 7.0: its text "
+                             "width); default: screen sizes")
 
     compare = commands.add_parser("compare", help="two runs side by side, paired by cell")
     compare.add_argument("run_a")
@@ -189,7 +193,14 @@ def _command_report(args) -> int:
     from benchmark.report import write_report
 
     formats = [f.strip() for f in args.figure_format.split(",") if f.strip()]
-    path = write_report(args.run_dir, formats)
+    page_width = None
+    if args.page_width is not None:
+        try:
+            page_width = float(args.page_width)
+        except ValueError:
+            raise UsageError(f"--page-width {args.page_width!r} is not a number of inches "
+                             "(3.5: one column, 7.0: two-column text width)") from None
+    path = write_report(args.run_dir, formats, page_width)
     print(f"wrote {path}")
     return 0
 

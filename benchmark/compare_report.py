@@ -112,7 +112,8 @@ def success_difference_figure(table_ab: pd.DataFrame, path) -> None:
 
     tasks = list(dict.fromkeys(table_ab["task"]))
     models = list(dict.fromkeys(table_ab["model"]))
-    fig, axes = panels(len(tasks), width=4.4, height=0.34 * len(models) + 1.4, sharey=True)
+    fig, axes = panels(len(tasks), width=4.4, height=0.34 * len(models) + 1.4, sharey=True,
+                       text_rows=True)
     cmap = plt.get_cmap("RdBu")
     for ax, task in zip(axes[0], tasks, strict=True):
         rows = table_ab[table_ab["task"] == task]

@@ -16,6 +16,7 @@ from benchmark.plotting import (
     log_y,
     model_groups,
     model_styles,
+    page_size,
     palette,
     panels,
     plain_log,
@@ -121,7 +122,8 @@ def _probe_map(agg: pd.DataFrame, models, labels, path) -> None:
 
     tasks = list(dict.fromkeys(agg["task"]))
     order = [m for m in models if m in set(agg["model"])]
-    fig, axes = panels(len(tasks), width=4.6, height=0.32 * len(order) + 1.2, sharey=True)
+    fig, axes = panels(len(tasks), width=4.6, height=0.32 * len(order) + 1.2, sharey=True,
+                       text_rows=True)
     cmap = plt.get_cmap("viridis")
     counts = agg.assign(k=(agg["success_rate"] * agg["n"]).round().astype(int))
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -166,8 +168,8 @@ def _heatmap(agg: pd.DataFrame, models, labels, path) -> None:
     widths = [max(agg.loc[agg["task"] == t, "seq_len"].nunique(), 2) for t in tasks]
     cell = 0.62  # inches per cell: room for "3/3"
     fig, axes = plt.subplots(1, len(tasks), sharey=True, squeeze=False,
-                             figsize=(cell * sum(widths) + 2.8 + 0.4 * len(tasks),
-                                      0.42 * len(models) + 1.5),
+                             figsize=page_size(cell * sum(widths) + 2.8 + 0.4 * len(tasks),
+                                               0.42 * len(models) + 1.5, scale_height=False),
                              gridspec_kw={"width_ratios": widths})
     order = [m for m in models if m in set(agg["model"])]
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -203,7 +205,8 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
     longest solved length to the first failed one; an arrow where it is open), L50 with its
     widened interval, the lengths the model ran as ticks, and its CPU time."""
     tasks = list(dict.fromkeys(horizons["task"]))
-    fig, axes = panels(len(tasks), width=4.0, height=0.55 * len(models) + 1.8, sharey=True)
+    fig, axes = panels(len(tasks), width=4.0, height=0.55 * len(models) + 1.8, sharey=True,
+                       text_rows=True)
     colours = palette(models)
     for ax, task in zip(axes[0], tasks, strict=True):
         rows = horizons[horizons["task"] == task].set_index("model")

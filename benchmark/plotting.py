@@ -28,8 +28,35 @@ DPI = 200  # print resolution at the figure sizes used
 PNG_METADATA = {"Software": None}  # no version stamp: same tables -> byte-identical files
 
 
+_page_width: float | None = None  # inches: draw every figure to fit this width (papers)
+PAGE_FONT_SCALE = 0.85  # about 8-pt labels at the printed size, what journals ask for
+MIN_PAGE_WIDTH = 2.5
+
+
+def set_page_width(inches: float | None) -> None:
+    """Draw the figures for a page: no figure wider than ``inches`` (3.5 for one column of a
+    two-column paper, 7.0 for its full text width), with paper-sized fonts, so a figure is
+    included at 100 % and its text prints at the size it was drawn. None: screen sizes."""
+    global _page_width
+    if inches is not None and not inches >= MIN_PAGE_WIDTH:
+        raise UsageError(f"page width {inches!r} is too narrow; give inches >= "
+                         f"{MIN_PAGE_WIDTH:g} (3.5: one column, 7.0: two-column text width)")
+    _page_width = inches
+
+
+def page_size(width: float, height: float, scale_height: bool = True) -> tuple[float, float]:
+    """A figure size fitted to the page width (if one is set): the width shrinks to fit and
+    the height with it (not below 0.65 of it, so panels keep room for their labels), unless
+    the height holds rows of text (one row per model), which keep their size."""
+    if _page_width is None or width <= _page_width:
+        return width, height
+    factor = _page_width / width
+    return _page_width, height * max(factor, 0.65) if scale_height else height
+
+
 def setup() -> None:
-    sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
+    sns.set_theme(context="paper", style="whitegrid",
+                  font_scale=1.1 if _page_width is None else PAGE_FONT_SCALE)
 
 
 def palette(models: list[str]) -> dict[str, tuple]:
@@ -55,7 +82,23 @@ def set_formats(formats) -> None:
     _extra_formats = tuple(f for f in dict.fromkeys(formats) if f != "png")
 
 
+def _fit_page(fig) -> None:
+    """Shrink the figure until its tight bounding box (labels and legend outside the panels
+    included) fits the page width: the panels' positions are fractions, so they narrow and
+    the text keeps its size."""
+    room = _page_width - 2 * matplotlib.rcParams["savefig.pad_inches"]  # savefig pads both
+    fig.set_dpi(DPI)  # text extents depend on the resolution: measure at the saved one
+    for _ in range(6):
+        width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
+        if width <= room + 0.005:
+            return
+        fig_width, fig_height = fig.get_size_inches()
+        fig.set_size_inches(fig_width - (width - room) - 0.01, fig_height)
+
+
 def save(fig, path) -> None:
+    if _page_width is not None:
+        _fit_page(fig)
     fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
     for extension in _extra_formats:
         with plt.rc_context({"svg.hashsalt": "longdep", "svg.fonttype": "path",
@@ -88,9 +131,12 @@ def log_length_axis(ax, lengths) -> None:
 
 
 def panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, sharey=False,
-           sharex=False):
-    fig, axes = plt.subplots(rows, n, figsize=(width * n, height * rows), squeeze=False,
-                             sharey=sharey, sharex=sharex)
+           sharex=False, text_rows: bool = False):
+    """A grid of panels, ``rows`` x ``n``, each ``width`` x ``height`` inches (fitted to the
+    page width where one is set; ``text_rows``: the height holds a row of text per model)."""
+    figsize = page_size(width * n, height * rows, scale_height=not text_rows)
+    fig, axes = plt.subplots(rows, n, figsize=figsize, squeeze=False, sharey=sharey,
+                             sharex=sharex)
     return fig, axes
 
 
@@ -178,7 +224,10 @@ CONTEXT_GREY = "0.82"  # the other groups' models, drawn behind a faceted panel'
 def task_title(task: str) -> str:
     """A panel's title: the task, marked when it is a control (no dependency gap), so no reader
     takes its lengths for distances bridged."""
-    return f"{task} (control: no gap)" if task in TASKS and TASKS.get(task).control else task
+    if not (task in TASKS and TASKS.get(task).control):
+        return task
+    # on a page, panels are narrow: the mark goes on its own line
+    return f"{task}{' ' if _page_width is None else chr(10)}(control: no gap)"
 
 
 def is_scratch(model: str) -> bool:

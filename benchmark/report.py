@@ -27,11 +27,14 @@ from benchmark.schema import usable
 from benchmark.store import RunStore, atomic_write, atomic_write_text
 
 
-def write_report(run_dir: str | Path, formats=("png",)) -> Path:
+def write_report(run_dir: str | Path, formats=("png",), page_width: float | None = None
+                 ) -> Path:
     """Write the report of a run: everything goes to a staging folder first and is moved into
     place only when all of it was written, so a failure leaves the previous report whole.
-    ``formats``: the figures' file formats (png, svg, pdf); PNG is always written."""
+    ``formats``: the figures' file formats (png, svg, pdf); PNG is always written.
+    ``page_width``: inches every figure must fit, with paper-sized fonts (None: screen)."""
     plotting.set_formats(formats)
+    plotting.set_page_width(page_width)
     store = RunStore(run_dir)
     run = store.read_run() or {}
     summary, curves = store.load_usable_summary(), store.load_curves()

@@ -103,3 +103,27 @@ def test_a_one_length_run_draws_training_curves_and_no_length_sweep(one_length_r
     assert "figures/memory_horizon.png" not in text and "figures/cost.png" not in text
     for name in figures_written:
         assert f"figures/{name}.png" in text
+
+
+def test_figures_fit_the_page_width_they_are_drawn_for(smoke_copy):
+    from PIL import Image
+
+    try:
+        write_report(smoke_copy, ["png", "pdf"], page_width=7.0)
+        for png in sorted((smoke_copy / "figures").glob("*.png")):
+            width_inches = Image.open(png).size[0] / plotting.DPI
+            assert width_inches <= 7.0 + 1 / plotting.DPI, png.name
+    finally:
+        plotting.set_page_width(None)
+    # screen sizes again by default: the four-task error figure is far wider than a page
+    write_report(smoke_copy)
+    assert Image.open(smoke_copy / "figures" / "error_vs_length.png").size[0] > 10 * plotting.DPI
+
+
+def test_a_bad_page_width_is_a_one_line_error(smoke_copy):
+    from tests.conftest import run_cli
+
+    for bad, says in (("wide", "is not a number of inches"), ("1", "is too narrow")):
+        result = run_cli("report", str(smoke_copy), "--page-width", bad)
+        assert result.returncode == 2 and says in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

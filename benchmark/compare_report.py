@@ -13,7 +13,7 @@ import pandas as pd
 
 from benchmark import plotting
 from benchmark.markdown import fmt, table
-from benchmark.plotting import log_length_axis, panels, save, task_title
+from benchmark.plotting import log_length_axis, panels, row_label, save, task_title
 from benchmark.report_tables import horizon_bracket_text
 from benchmark.stats import SIGNIFICANCE
 from benchmark.store import RunStore, atomic_write, atomic_write_text
@@ -129,7 +129,7 @@ def success_difference_figure(table_ab: pd.DataFrame, path) -> None:
         ax.set_title(task_title(task))
         ax.set_xlabel("T (steps, log scale)")
         ax.grid(axis="y", visible=False)
-    axes[0][0].set_yticks(range(len(models)), [_label(m) for m in models])
+    axes[0][0].set_yticks(range(len(models)), [row_label(_label(m)) for m in models])
     axes[0][0].set_ylim(len(models) - 0.5, -0.5)
     fig.tight_layout()
     mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-1, 1))

@@ -16,10 +16,10 @@ from benchmark.plotting import (
     log_y,
     model_groups,
     model_styles,
-    page_size,
     palette,
     panels,
     plain_log,
+    row_label,
     save,
     task_title,
 )
@@ -139,7 +139,7 @@ def _probe_map(agg: pd.DataFrame, models, labels, path) -> None:
         ax.set_title(task_title(task))
         ax.set_xlabel("T (steps, log scale)")
         ax.grid(axis="y", visible=False)
-    axes[0][0].set_yticks(range(len(order)), [labels[m] for m in order])
+    axes[0][0].set_yticks(range(len(order)), [row_label(labels[m]) for m in order])
     axes[0][0].set_ylim(len(order) - 0.5, -0.5)  # first model on top
     _ordered_count_legend(fig, axes)
     save(fig, path)
@@ -162,15 +162,12 @@ def _heatmap(agg: pd.DataFrame, models, labels, path) -> None:
     """Seeds solved per model and length, one panel per task: one column of model labels for
     the row, panel widths in proportion to the lengths each task ran, the colour bar beside
     the last panel, annotations sized to their cells."""
-    import matplotlib.pyplot as plt
-
     tasks = list(dict.fromkeys(agg["task"]))
     widths = [max(agg.loc[agg["task"] == t, "seq_len"].nunique(), 2) for t in tasks]
     cell = 0.62  # inches per cell: room for "3/3"
-    fig, axes = plt.subplots(1, len(tasks), sharey=True, squeeze=False,
-                             figsize=page_size(cell * sum(widths) + 2.8 + 0.4 * len(tasks),
-                                               0.42 * len(models) + 1.5, scale_height=False),
-                             gridspec_kw={"width_ratios": widths})
+    fig, axes = panels(len(tasks), width=(cell * sum(widths) + 2.8) / len(tasks) + 0.4,
+                       height=0.42 * len(models) + 1.5, sharey=True, text_rows=True,
+                       width_ratios=widths)
     order = [m for m in models if m in set(agg["model"])]
     for ax, task in zip(axes[0], tasks, strict=True):
         rows = agg[agg["task"] == task]
@@ -192,7 +189,7 @@ def _heatmap(agg: pd.DataFrame, models, labels, path) -> None:
         ax.set_ylabel("")
         ax.tick_params(axis="y", length=0)
     # after every panel: the axis is shared, each heatmap resets its labels to the keys
-    axes[0][0].set_yticklabels([labels[m] for m in order], rotation=0)
+    axes[0][0].set_yticklabels([row_label(labels[m]) for m in order], rotation=0)
     fig.tight_layout(w_pad=0.8)
     mappable = axes[0][-1].collections[0]
     fig.colorbar(mappable, ax=list(axes[0]), location="right", fraction=0.025, pad=0.015,
@@ -236,7 +233,7 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
                     color="0.3")
         ax.set_xlim(left, right)  # before the log scale: all points may share x
         log_length_axis(ax, summary.loc[summary["task"] == task, "seq_len"])
-        ax.set_yticks(range(len(order)), [labels[m] for m in order])
+        ax.set_yticks(range(len(order)), [row_label(labels[m]) for m in order])
         ax.set_ylim(len(order) - 0.4, -0.6)  # first model on top (the axis is shared)
         ax.set_title(task_title(task))
         ax.set_xlabel("T (steps, log scale)")

@@ -44,6 +44,9 @@ def set_page_width(inches: float | None) -> None:
     _page_width = inches
 
 
+MIN_PANEL_WIDTH = 2.2  # inches: narrower than this on a page, panels wrap onto more rows
+
+
 def page_size(width: float, height: float, scale_height: bool = True) -> tuple[float, float]:
     """A figure size fitted to the page width (if one is set): the width shrinks to fit and
     the height with it (not below 0.65 of it, so panels keep room for their labels), unless
@@ -52,6 +55,24 @@ def page_size(width: float, height: float, scale_height: bool = True) -> tuple[f
         return width, height
     factor = _page_width / width
     return _page_width, height * max(factor, 0.65) if scale_height else height
+
+
+def _per_row(n: int, width: float) -> int:
+    """How many of ``n`` panels share a row: all of them, unless a page is set and they would
+    be narrower than MIN_PANEL_WIDTH (and than drawn for the screen) there."""
+    if _page_width is None:
+        return n
+    return max(1, min(n, int(_page_width // min(MIN_PANEL_WIDTH, width))))
+
+
+def row_label(text: str) -> str:
+    """A model's name as a row label: on a page, wrapped to about 6 characters per inch of
+    page width, so one long variant name does not take the panels' width."""
+    if _page_width is None:
+        return text
+    import textwrap
+
+    return textwrap.fill(text, width=max(16, int(6 * _page_width)))
 
 
 def setup() -> None:
@@ -131,12 +152,43 @@ def log_length_axis(ax, lengths) -> None:
 
 
 def panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, sharey=False,
-           sharex=False, text_rows: bool = False):
-    """A grid of panels, ``rows`` x ``n``, each ``width`` x ``height`` inches (fitted to the
-    page width where one is set; ``text_rows``: the height holds a row of text per model)."""
-    figsize = page_size(width * n, height * rows, scale_height=not text_rows)
-    fig, axes = plt.subplots(rows, n, figsize=figsize, squeeze=False, sharey=sharey,
-                             sharex=sharex)
+           sharex=False, text_rows: bool = False, width_ratios=None):
+    """A grid of panels, ``rows`` x ``n``, each ``width`` x ``height`` inches, returned as a
+    ``rows`` x ``n`` array of axes. On a page (``set_page_width``) it is fitted to the width,
+    and where the panels would get too narrow each row of ``n`` wraps onto several rows of the
+    figure; callers still index the axes as ``rows`` x ``n``. ``text_rows``: the height holds
+    a row of text per model (kept, not scaled). ``sharex``/``sharey``: True, "col" or
+    "row", as in matplotlib, in the logical layout."""
+    import numpy as np
+
+    per_row = _per_row(n, width)
+    wraps = -(-n // per_row)
+    if wraps == 1:
+        figsize = page_size(width * n, height * rows, scale_height=not text_rows)
+        fig, axes = plt.subplots(rows, n, figsize=figsize, squeeze=False, sharey=sharey,
+                                 sharex=sharex, gridspec_kw=(
+                                     {"width_ratios": width_ratios} if width_ratios else None))
+        return fig, axes
+    figsize = page_size(width * per_row, height * rows * wraps, scale_height=not text_rows)
+    fig, grid = plt.subplots(rows * wraps, per_row, figsize=figsize, squeeze=False)
+    axes = np.empty((rows, n), dtype=object)
+    for r in range(rows):
+        for c in range(n):
+            axes[r, c] = grid[r * wraps + c // per_row, c % per_row]
+    for ax in grid.flat:  # the last wrapped row's unused places
+        if ax not in set(axes.flat):
+            fig.delaxes(ax)
+    for share, method in ((sharex, "sharex"), (sharey, "sharey")):
+        groups = ([list(axes.flat)] if share is True else
+                  [list(axes[:, c]) for c in range(n)] if share == "col" else
+                  [list(axes[r, :]) for r in range(rows)] if share == "row" else [])
+        for group in groups:
+            for ax in group[1:]:
+                getattr(ax, method)(group[0])
+    if sharey in (True, "row"):  # one column of y labels per figure row, as subplots does
+        for ax in axes.flat:
+            if not ax.get_subplotspec().is_first_col():
+                ax.tick_params(labelleft=False)
     return fig, axes
 
 

@@ -127,3 +127,29 @@ def test_a_bad_page_width_is_a_one_line_error(smoke_copy):
         result = run_cli("report", str(smoke_copy), "--page-width", bad)
         assert result.returncode == 2 and says in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_panels_wrap_on_a_narrow_page_and_keep_their_logical_order():
+    import matplotlib.pyplot as plt
+
+    try:
+        plotting.set_page_width(3.5)
+        fig, axes = plotting.panels(4, rows=2, sharey="col")
+        assert axes.shape == (2, 4)
+        # one panel per figure row on a one-column page: logical (r, c) is figure row 4r + c
+        assert [axes[r][c].get_subplotspec().rowspan.start for r in range(2)
+                for c in range(4)] == list(range(8))
+        # "col" shares the y axis of a logical column (the same task) and nothing else
+        assert axes[1][2].get_shared_y_axes().joined(axes[0][2], axes[1][2])
+        assert not axes[0][1].get_shared_y_axes().joined(axes[0][1], axes[0][2])
+        plt.close(fig)
+        plotting.set_page_width(7.0)
+        fig, axes = plotting.panels(4, width=4.2)
+        assert len(fig.axes) == 4 and axes.shape == (1, 4)  # 3 + 1: two figure rows
+        assert axes[0][3].get_subplotspec().rowspan.start == 1
+        plt.close(fig)
+    finally:
+        plotting.set_page_width(None)
+    fig, axes = plotting.panels(4)  # the screen: one row, as drawn before
+    assert {ax.get_subplotspec().rowspan.start for ax in axes.flat} == {0}
+    plt.close(fig)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import parametrizations
+from torch.nn.utils import parametrizations, parametrize
 
 from models.registry import register
 from models.scratch import ScratchRecurrence
@@ -32,6 +32,12 @@ class ScratchRNN(ScratchRecurrence):
     def step(self, x_proj_t, states):
         (h,) = states
         return (torch.tanh(torch.addmm(x_proj_t, h, self.weight_hh_l0.t())),)
+
+    def forward(self, *args, **kwargs):
+        # a parametrized weight is recomputed at every access, here matrix_exp at every time
+        # step; cached() computes it once per forward (the gradient flows through that once)
+        with parametrize.cached():
+            return super().forward(*args, **kwargs)
 
 
 @register("exprnn", label="expRNN (orthogonal)", family="rnn",

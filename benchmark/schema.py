@@ -10,7 +10,7 @@ import pandas as pd
 
 from benchmark.config import CELL_KEYS
 from tasks import TASKS
-from tasks.base import BEAT_MARGIN
+from tasks.base import beats_baseline
 
 KEYS = CELL_KEYS  # identify a cell in every long table: task, model, seq_len, seed
 GROUP = KEYS[:3]  # one row of the per-length statistics: task, model, seq_len
@@ -48,8 +48,8 @@ def fill_graded_outcome(summary: pd.DataFrame) -> pd.DataFrame:
     missing = summary["baseline_gain"].isna() & on_metric.astype(bool)
     gain = 1 - summary["final_metric"].astype(float) / summary["baseline"].astype(float)
     summary.loc[missing, "baseline_gain"] = gain[missing]
-    summary.loc[missing, "beats_baseline"] = ((summary["status"] == "ok")
-                                              & (gain >= BEAT_MARGIN))[missing]
+    summary.loc[missing, "beats_baseline"] = beats_baseline(summary["status"] == "ok",
+                                                            gain)[missing]
     return summary
 
 

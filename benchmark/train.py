@@ -28,7 +28,7 @@ from benchmark.config import Cell
 from benchmark.schema import CURVE_COLUMNS, ColumnLog
 from models import build_model, model_label
 from tasks import get_task
-from tasks.base import BEAT_MARGIN
+from tasks.base import beats_baseline
 
 PROFILE_FRACTIONS = (0.1, 0.25, 0.5)  # through-time checkpoints besides initialisation and end
 EVAL_CHUNK = 250  # test samples per forward pass: bounds memory at long lengths
@@ -237,7 +237,7 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "solved_validation": bool(out.status == "ok" and task.solved(validation)),
         "test_loss": test_loss if usable_loss else math.nan,
         "baseline_gain": gain,
-        "beats_baseline": bool(out.status == "ok" and gain >= BEAT_MARGIN),
+        "beats_baseline": bool(beats_baseline(out.status == "ok", gain)),
         "steps_to_solve": math.nan if out.steps_to_solve is None else out.steps_to_solve,
         "steps_run": out.step,
         "status": out.status,

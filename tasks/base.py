@@ -24,6 +24,12 @@ from core.errors import UsageError
 BEAT_MARGIN = 0.1
 
 
+def beats_baseline(ok, gain):
+    """The graded outcome of a cell (or of each row, given Series): it trained without
+    diverging and removed at least BEAT_MARGIN of the memoryless baseline."""
+    return ok & (gain >= BEAT_MARGIN)
+
+
 @dataclasses.dataclass(frozen=True)
 class Task:
     name: ClassVar[str]

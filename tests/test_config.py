@@ -51,6 +51,14 @@ def test_shipped_presets_load(name):
         assert grid.search == "horizon" and len(grid.models) == 10
         assert {"lmu", "cornn", "indrnn", "exprnn", "lstm:chrono=auto"} <= set(grid.models)
         return
+    if name == "zoo_tuned":  # the zoo with per-cell rates: every other setting the zoo's,
+        # so its evaluation cells at the zoo's rate are the zoo's own (same ids)
+        zoo = load_grid("zoo")
+        assert len(grid.lr_grid) == 3 and zoo.lr in grid.lr_grid
+        assert grid.cell("adding", "gru", 10, 0, lr=zoo.lr).id == \
+            zoo.cell("adding", "gru", 10, 0, lr=zoo.lr).id
+        assert (grid.models, grid.tasks, grid.lengths) == (zoo.models, zoo.tasks, zoo.lengths)
+        return
     assert set(grid.models) >= {"rnn", "lstm_scratch", "gru", "lstm"}
     if name != "tutorial":  # the tutorial's experiment is noisy_sine by definition
         assert set(grid.tasks) == {"bit_memory", "noisy_sine", "adding", "copy_memory"}

@@ -9,9 +9,10 @@ from benchmark.config import Cell
 from models import build_model
 
 
-def test_exprnn_recurrent_matrix_stays_orthogonal_while_training():
+@pytest.mark.parametrize("spec", ["exprnn", "exprnn:nonlinearity=modrelu:init=henaff"])
+def test_exprnn_recurrent_matrix_stays_orthogonal_while_training(spec):
     torch.manual_seed(0)
-    model = build_model("exprnn", 2, 16, 1)
+    model = build_model(spec, 2, 16, 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(20):
         x, y = torch.randn(8, 12, 2), torch.randn(8, 1)
@@ -21,6 +22,34 @@ def test_exprnn_recurrent_matrix_stays_orthogonal_while_training():
     w = model.core.weight_hh_l0.detach()
     torch.testing.assert_close(w @ w.T, torch.eye(16), atol=1e-5, rtol=0)
     assert not torch.allclose(w, torch.eye(16), atol=1e-2)  # it did train
+
+
+def test_exprnn_henaff_init_is_block_rotations_with_angles_over_the_circle():
+    torch.manual_seed(0)
+    w = build_model("exprnn:init=henaff", 2, 65, 1).core.weight_hh_l0.detach().double()
+    angles = []
+    for i in range(0, 64, 2):
+        block = w[i:i + 2, i:i + 2]
+        cos, sin = block[0, 0], block[0, 1]
+        torch.testing.assert_close(block, torch.stack([torch.stack([cos, sin]),
+                                                       torch.stack([-sin, cos])]),
+                                   atol=1e-5, rtol=0)  # a rotation
+        angles.append(float(torch.atan2(sin, cos)))
+    outside = w.clone()
+    for i in range(0, 64, 2):
+        outside[i:i + 2, i:i + 2] = 0
+    assert float(outside[:64, :64].abs().max()) < 1e-5  # nothing between the blocks
+    assert float(w[64, 64]) == pytest.approx(1.0, abs=1e-5)  # odd size: exp(0) = 1
+    # 32 draws of U(-pi, pi): both signs, and the largest magnitude well past pi / 2
+    assert min(angles) < 0 < max(angles) and max(map(abs, angles)) > 2.5
+
+
+def test_modrelu_keeps_the_sign_and_shifts_the_magnitude():
+    from models.exprnn import modrelu
+
+    z = torch.tensor([-2.0, -0.05, 0.0, 0.05, 3.0])
+    bias = torch.tensor([0.5, -0.1, 0.3, -0.1, -1.0])
+    torch.testing.assert_close(modrelu(z, bias), torch.tensor([-2.5, 0.0, 0.0, 0.0, 2.0]))
 
 
 def test_indrnn_recurs_element_wise_within_its_bound():

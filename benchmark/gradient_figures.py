@@ -45,11 +45,8 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
             data = everyone[everyone["model"].isin(members)]
             ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]} — "
                                             f"{checkpoint}"))
-            if data.empty:
-                ax.text(0.5, 0.5, "no cell reached this checkpoint\n(all stopped earlier, solved)",
-                        ha="center", va="center", transform=ax.transAxes, color="0.3")
-                ax.set_xticks([])
-                ax.set_yticks([])
+            if data.empty:  # every cell stopped earlier, solved: no panel (the report says)
+                fig.delaxes(ax)
                 continue
             if len(groups) > 1:
                 context_lines(ax, everyone, "distance", "relative", members)

@@ -304,7 +304,8 @@ def gradient_section(ctx: ReportContext) -> list[str]:
                   f"{init}, after {middle} and at the {end}; median "
                   "over seeds, band from the smallest to the largest seed. L is the answer's loss "
                   "only (for copy_memory the 10 copied symbols, not the blanks before them); "
-                  "profiles are computed on validation samples.", ""]
+                  "profiles are computed on validation samples. A missing panel: every cell of "
+                  "that task had stopped earlier, solved.", ""]
     if not ctx.single_length:
         lines += ["![gradient reach](figures/gradient_reach.png)", "",
                   "Read off: the gradient reach after training (the farthest distance at which "

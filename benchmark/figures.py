@@ -352,7 +352,8 @@ def train_and_validation_curves(curves: pd.DataFrame, summary: pd.DataFrame,
                          marker="*", s=40, color=[colours[m] for m in final["model"]],
                          edgecolors="0.2", linewidths=0.4, zorder=5)
         valid_ax.scatter([], [], marker="*", s=40, color="0.6", edgecolors="0.2",
-                         linewidths=0.4, label="test error of a seed (read once, at the end)")
+                         linewidths=0.4, label="test error of a seed (read once, where it "
+                         "stopped)")
     legend_below(fig, labels)
     save(fig, path)
 

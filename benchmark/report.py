@@ -93,8 +93,9 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     ok = usable(summary)
     search = pd.read_csv(root / "search.csv") if (root / "search.csv").exists() else None
     if single_length:  # nothing varies with length: no length-sweep figures
-        figures.train_and_validation_curves(curves, ok, agg, tasks_by_key, grid, models,
-                                            labels, fig_dir / "learning_curves.png")
+        figures.train_and_validation_curves(held_after_stop(curves, ok), ok, agg,
+                                            tasks_by_key, grid, models, labels,
+                                            fig_dir / "learning_curves.png")
     else:
         figures.error_vs_length(ok, agg, models, labels, fig_dir / "error_vs_length.png")
         figures.success_heatmap(agg, models, labels, fig_dir / "success_rate.png")

@@ -171,14 +171,20 @@ def header_section(ctx: ReportContext) -> list[str]:
 
 
 def horizon_section(ctx: ReportContext) -> list[str]:
-    lines = ["## Memory horizon", "",
-             "Each model's horizon bracket [low, high): every length up to low was solved by "
-             "at least half the seeds (test set), high is the next length run and was not (∞: "
-             "solved up to the longest length run; 0: the shortest failed). L50: where a "
-             "logistic fit of success on log length crosses 50 %, with its 95 % bootstrap "
-             "interval over seeds widened to the lengths that were run, since the data cannot "
-             "place a crossing between two of them (under perfect separation the interval is "
-             "exactly that gap). Per-seed brackets: `seed_horizons.csv`.", ""]
+    if ctx.single_length:
+        lines = ["## Outcome", "",
+                 "One length per task, so no horizon can be bracketed: seeds solved at that "
+                 "length (test set).", ""]
+    else:
+        lines = ["## Memory horizon", "",
+                 "Each model's horizon bracket [low, high): every length up to low was solved "
+                 "by at least half the seeds (test set), high is the next length run and was "
+                 "not (∞: solved up to the longest length run; 0: the shortest failed). L50: "
+                 "where a logistic fit of success on log length crosses 50 %, with its 95 % "
+                 "bootstrap interval over seeds widened to the lengths that were run, since the "
+                 "data cannot place a crossing between two of them (under perfect separation "
+                 "the interval is exactly that gap). Per-seed brackets: `seed_horizons.csv`.",
+                 ""]
     if ctx.search is not None:
         climb = sorted(ctx.search.loc[ctx.search["reason"] == "climb", "seq_len"].unique())
         lines += [f"Lengths chosen by the horizon search: each (task, model) climbed "
@@ -197,7 +203,7 @@ def horizon_section(ctx: ReportContext) -> list[str]:
                                  & (ctx.horizons["model"] == model)]
             if match.empty:
                 row.append("–")
-            elif task in controls:  # no gap to bridge: what was solved, not a horizon
+            elif task in controls or ctx.single_length:  # what was solved, not a horizon
                 text = f"solved/seeds by T: {match.iloc[0]['success_pattern']}"
                 if hasattr(ctx.task(task), "effective_window"):
                     mine = cells[(cells["task"] == task) & (cells["model"] == model)]
@@ -219,6 +225,8 @@ def horizon_section(ctx: ReportContext) -> list[str]:
                   "input.", ""]
     rules = [f"{task}: {ctx.task(task).success_rule}" for task in ctx.tasks]
     lines += ["Success rules: " + "; ".join(rules) + ".", ""]
+    if ctx.single_length:
+        return lines
     return lines + graded_horizon_lines(ctx, [t for t in ctx.tasks if t not in controls])
 
 

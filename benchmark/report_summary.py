@@ -68,8 +68,9 @@ def summary_lines(horizons: pd.DataFrame, agg: pd.DataFrame, tasks: list[str],
             "", "![training and validation curves](figures/learning_curves.png)", "",
             "Read off: per task, the training loss and the validation error during training "
             "(median over seeds, band from the best to the worst seed; in epochs where the "
-            "run trained on a fixed training set), and each seed's test error, read once at "
-            "the end (stars).", ""]
+            "run trained on a fixed training set; a cell that stopped early, solved, is held "
+            "at its last value), and each seed's test error, read once where it stopped "
+            "(stars).", ""]
     for task in tasks:
         rows = horizons[horizons["task"] == task]
         if rows.empty:

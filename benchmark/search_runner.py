@@ -65,6 +65,14 @@ def _executor(client, n_jobs: int):
     return get_memmapping_executor(n_jobs if n_jobs > 0 else os.cpu_count())
 
 
+def _stop_workers(executor) -> None:
+    """On Ctrl-C or SIGTERM, end the local workers now: their running cells are lost (they
+    were not finished, so nothing finished is), where waiting for them could take as long as
+    a cell at the longest length. Dask's workers belong to their cluster and are left."""
+    if isinstance(executor, concurrent.futures.Executor):  # loky's; a Dask Client is not one
+        executor.shutdown(wait=False, kill_workers=True)
+
+
 def _wait_first(futures, client):
     if client is not None:
         from dask.distributed import wait
@@ -162,8 +170,13 @@ def run_search(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend:
         chains = [Chain(task, model) for task in grid.tasks for model in grid.models]
         bar = tqdm(unit="cell", disable=not progress, desc=store.root.name, dynamic_ncols=True)
         with bar, engine(backend, n_jobs, scheduler) as client:
-            search = _Search(grid, store, _executor(client, n_jobs), client, bar)
-            search.run(chains)
+            executor = _executor(client, n_jobs)
+            search = _Search(grid, store, executor, client, bar)
+            try:
+                search.run(chains)
+            except BaseException:
+                _stop_workers(executor)
+                raise
         write_search_tables(store, search, chains)
     return RunOutcome(search.skipped + search.computed, search.skipped, search.computed,
                       search.failed, search.corrupt)

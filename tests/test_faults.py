@@ -350,3 +350,29 @@ def test_a_report_that_fails_leaves_the_previous_one_whole(smoke_copy, monkeypat
     del before["summary.csv"], after["summary.csv"]
     assert after == before  # no table, figure or report.md of the failed attempt
     assert not (smoke_copy / ".report.tmp").exists()
+
+
+def test_sigterm_stops_a_search_without_waiting_for_its_running_cells(tmp_path):
+    # cells of a million steps: a stop that waited for the running ones would time out
+    args = [sys.executable, "-m", "benchmark", "run", "--preset", "smoke", "--out",
+            str(tmp_path / "slow"), "--n-jobs", "2", "--no-progress", "--search", "horizon",
+            "--tasks", "adding", "--models", "gru,rnn", "--lengths", "5,40", "--steps",
+            "1000000", "--early-stop", "false"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=dict(os.environ), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len([c for c in _children(proc.pid)
+                                               if _alive(c)]) < 2:
+        time.sleep(0.1)
+    time.sleep(3)  # the workers have taken their cells
+    workers = [c for c in _children(proc.pid) if _alive(c)]
+    assert workers, "the search should have worker processes"
+    started = time.monotonic()
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "terminated; finished cells are kept" in err
+    assert "Traceback" not in err and time.monotonic() - started < 30
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers), "the workers outlived the stop"

@@ -406,18 +406,28 @@ def bench_step_times(times: pd.DataFrame, path) -> None:
 
 
 def lr_choice(tuning: pd.DataFrame, focus: dict[str, int], models, labels, path) -> None:
+    """Validation error against the learning rate at each task's focus length, the chosen
+    rate circled; a row per model group above FACET_ABOVE models."""
     tasks = [t for t in focus if t in set(tuning["task"])]
-    fig, axes = panels(len(tasks))
-    for ax, task in zip(axes[0], tasks, strict=True):
-        data = tuning[(tuning["task"] == task) & (tuning["seq_len"] == focus[task])]
-        sns.lineplot(data=data, x="lr", y="validation_mean", hue="model", palette=palette(models),
-                     ax=ax, **model_styles(models))
-        chosen = data[data["chosen"]]
-        ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
-                   edgecolors="0.2", label="chosen", zorder=5)
-        ax.set_xscale("log")
-        ax.set_title(f"{task_title(task)}, T = {focus[task]}")
-        ax.set_xlabel("learning rate (Adam)")
-        ax.set_ylabel("validation error (mean over tuning seeds)")
+    groups = model_groups(models)
+    fig, axes = panels(len(tasks), rows=len(groups), sharex="col", sharey="col",
+                       height=3.4 if len(groups) == 1 else 2.7)
+    for r, (title, members) in enumerate(groups):
+        for c, task in enumerate(tasks):
+            ax = axes[r][c]
+            everyone = tuning[(tuning["task"] == task) & (tuning["seq_len"] == focus[task])]
+            data = everyone[everyone["model"].isin(members)]
+            if len(groups) > 1:
+                context_lines(ax, everyone, "lr", "validation_mean", members)
+            if not data.empty:
+                sns.lineplot(data=data, x="lr", y="validation_mean", hue="model",
+                             palette=palette(models), ax=ax, **model_styles(members))
+            chosen = data[data["chosen"]]
+            ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
+                       edgecolors="0.2", label="chosen", zorder=5)
+            ax.set_xscale("log")
+            ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]}"))
+            ax.set_xlabel("learning rate (Adam)")
+            ax.set_ylabel("validation error (mean over tuning seeds)" if c == 0 else "")
     legend_below(fig, labels)
     save(fig, path)

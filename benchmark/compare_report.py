@@ -104,14 +104,15 @@ def comparison_markdown(table_ab: pd.DataFrame, root_a: Path, root_b: Path) -> s
     return "\n".join(lines)
 
 
-def success_difference_figure(table_ab: pd.DataFrame, path) -> None:
+def success_difference_figure(table_ab: pd.DataFrame, path, order=()) -> None:
     """Per task, each model's paired lengths as squares coloured by the share of seeds solved
     by a minus by b (diverging: blue a solves more, red b), outlined where the error
     difference is significant."""
     import matplotlib.pyplot as plt
 
     tasks = list(dict.fromkeys(table_ab["task"]))
-    models = list(dict.fromkeys(table_ab["model"]))
+    present = set(table_ab["model"])  # run a's model order, then any others
+    models = [m for m in order if m in present] + sorted(present - set(order))
     fig, axes = panels(len(tasks), width=4.4, height=0.34 * len(models) + 1.4, sharey=True,
                        text_rows=True)
     cmap = plt.get_cmap("RdBu")
@@ -149,7 +150,8 @@ def write_comparison(table_ab: pd.DataFrame, run_a, run_b, out) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "comparison.csv", lambda h: table_ab.to_csv(h, index=False))
     plotting.setup()
-    success_difference_figure(table_ab, out / "comparison.png")
+    order = (RunStore(run_a).read_run() or {}).get("grid", {}).get("models", [])
+    success_difference_figure(table_ab, out / "comparison.png", order)
     atomic_write_text(out / "comparison.md",
                       comparison_markdown(table_ab, Path(run_a), Path(run_b)))
     return out / "comparison.md"

@@ -417,17 +417,19 @@ def lr_choice(tuning: pd.DataFrame, focus: dict[str, int], models, labels, path)
             ax = axes[r][c]
             everyone = tuning[(tuning["task"] == task) & (tuning["seq_len"] == focus[task])]
             data = everyone[everyone["model"].isin(members)]
+            if data.empty:  # none of this group ran the length (a search): no panel
+                fig.delaxes(ax)
+                continue
             if len(groups) > 1:
                 context_lines(ax, everyone, "lr", "validation_mean", members)
-            if not data.empty:
-                sns.lineplot(data=data, x="lr", y="validation_mean", hue="model",
-                             palette=palette(models), ax=ax, **model_styles(members))
+            sns.lineplot(data=data, x="lr", y="validation_mean", hue="model",
+                         palette=palette(models), ax=ax, **model_styles(members))
             chosen = data[data["chosen"]]
             ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
                        edgecolors="0.2", label="chosen", zorder=5)
             ax.set_xscale("log")
             ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]}"))
             ax.set_xlabel("learning rate (Adam)")
-            ax.set_ylabel("validation error (mean over tuning seeds)" if c == 0 else "")
+            ax.set_ylabel("validation error\n(mean over tuning seeds)" if c == 0 else "")
     legend_below(fig, labels)
     save(fig, path)

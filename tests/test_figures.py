@@ -106,29 +106,6 @@ def test_a_one_length_run_draws_training_curves_and_no_length_sweep(one_length_r
         assert f"figures/{name}.png" in text
 
 
-def test_figures_fit_the_page_width_they_are_drawn_for(smoke_copy):
-    from PIL import Image
-
-    try:
-        write_report(smoke_copy, page_width=7.0)
-        pngs = sorted((smoke_copy / "figures").glob("*.png"))
-        assert len(pngs) >= 8
-        for png in pngs:
-            width_inches = Image.open(png).size[0] / plotting.DPI
-            assert width_inches <= 7.0 + 1 / plotting.DPI, png.name
-    finally:
-        plotting.set_page_width(None)  # screen sizes for the tests after (write_report resets)
-
-
-def test_a_bad_page_width_is_a_one_line_error(smoke_copy):
-    from tests.conftest import run_cli
-
-    for bad, says in (("wide", "is not a number of inches"), ("1", "is too narrow")):
-        result = run_cli("report", str(smoke_copy), "--page-width", bad)
-        assert result.returncode == 2 and says in result.stderr, result.stderr
-        assert "Traceback" not in result.stderr
-
-
 def test_panels_wrap_on_a_narrow_page_and_keep_their_logical_order():
     import matplotlib.pyplot as plt
 

@@ -31,6 +31,9 @@ def test_report_writes_tables_figures_and_markdown(smoke_copy):
     for name in FIGURES:
         assert f"figures/{name}.png" in text
     assert "## Memory horizon" in text and "<summary>Environment</summary>" in text
+    # the control task is reported as a control, not as a horizon
+    assert "| noisy_sine (control) |" in text and "solved/seeds by T: 5: " in text
+    assert "a control task without a dependency gap" in text
     # the story first: the generated summary and the headline figure before any table
     assert text.index("## Summary") < text.index("memory_horizon.png") < text.index("|---|")
     stats = pd.read_csv(run / "stats.csv")
@@ -100,23 +103,28 @@ def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_a_control_task_is_reported_as_a_control(smoke_copy):
-    write_report(smoke_copy)
-    text = (smoke_copy / "report.md").read_text()
-    assert "| noisy_sine (control) |" in text and "solved/seeds by T: 5: " in text
-    assert "a control task without a dependency gap" in text
+def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
+    from PIL import Image
 
+    from benchmark import cli, plotting
 
-def test_vector_figures_for_papers(smoke_copy):
     run = smoke_copy
-    write_report(run, ["png", "svg", "pdf"])
+    try:
+        write_report(run, ["png", "svg", "pdf"], page_width=7.0)
+    finally:
+        plotting.set_page_width(None)  # screen sizes for the tests after
     vectors = sorted(p for p in (run / "figures").iterdir() if p.suffix in (".svg", ".pdf"))
     pngs = sorted((run / "figures").glob("*.png"))
     assert len(vectors) == 2 * len(pngs) and len(pngs) >= 8
     assert all(p.read_bytes().startswith(b"%PDF") for p in vectors if p.suffix == ".pdf")
-    result = run_cli("report", str(run), "--figure-format", "png,eps")
-    assert result.returncode == 2 and "figure format 'eps' is unknown" in result.stderr
-    assert "Traceback" not in result.stderr
+    for png in pngs:  # every figure fits the page it was drawn for
+        assert Image.open(png).size[0] / plotting.DPI <= 7.0 + 1 / plotting.DPI, png.name
+    for args, says in ((["--figure-format", "png,eps"], "figure format 'eps' is unknown"),
+                       (["--page-width", "wide"], "is not a number of inches"),
+                       (["--page-width", "1"], "is too narrow")):
+        assert cli.main(["report", str(run), *args]) == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_vector_figure_is_byte_identical_when_saved_again(tmp_path):

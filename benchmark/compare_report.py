@@ -56,8 +56,9 @@ def _horizon_lines(root_a: Path, root_b: Path, labels: dict[str, str]) -> list[s
             table(["task", "model", "a", "b", "longer"], rows)]
 
 
-def comparison_markdown(table_ab: pd.DataFrame, root_a: Path, root_b: Path) -> str:
-    run_a, run_b = RunStore(root_a).read_run() or {}, RunStore(root_b).read_run() or {}
+def comparison_markdown(table_ab: pd.DataFrame, root_a: Path, root_b: Path, run_a: dict,
+                        run_b: dict) -> str:
+    """The summary; ``run_a``/``run_b``: the runs' records (run.json)."""
     labels = {m: _label(m) for m in table_ab["model"].unique()}
     n_cells = int(table_ab["n_pairs"].sum())
     lines = [f"# longdep comparison: a = {root_a.name}, b = {root_b.name}", "",
@@ -149,9 +150,10 @@ def write_comparison(table_ab: pd.DataFrame, run_a, run_b, out) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "comparison.csv", lambda h: table_ab.to_csv(h, index=False))
+    record_a, record_b = (RunStore(run).read_run() or {} for run in (run_a, run_b))
     plotting.setup()
-    order = (RunStore(run_a).read_run() or {}).get("grid", {}).get("models", [])
-    success_difference_figure(table_ab, out / "comparison.png", order)
-    atomic_write_text(out / "comparison.md",
-                      comparison_markdown(table_ab, Path(run_a), Path(run_b)))
+    success_difference_figure(table_ab, out / "comparison.png",
+                              record_a.get("grid", {}).get("models", []))
+    atomic_write_text(out / "comparison.md", comparison_markdown(
+        table_ab, Path(run_a), Path(run_b), record_a, record_b))
     return out / "comparison.md"

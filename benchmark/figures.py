@@ -9,12 +9,12 @@ import pandas as pd
 import seaborn as sns
 
 from benchmark.plotting import (
-    context_lines,
     group_title,
     legend_below,
     log_length_axis,
     log_y,
     model_groups,
+    model_lines,
     model_styles,
     palette,
     panels,
@@ -59,17 +59,12 @@ def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, pa
         for c, task in enumerate(tasks):
             ax = axes[r][c]
             everyone = usable(summary[summary["task"] == task])
-            data = everyone[everyone["model"].isin(members)]
-            if len(groups) > 1:
-                context_lines(ax, everyone, "seq_len", "final_metric", members)
-            if not data.empty:
-                sns.lineplot(data=data, x="seq_len", y="final_metric", hue="model",
-                             palette=colours, errorbar=None, ax=ax,
-                             **model_styles(members))
-            _error_references(ax, agg[agg["task"] == task], data, members, colours)
+            rows = agg[agg["task"] == task]
+            data = model_lines(ax, everyone, members, "seq_len", "final_metric", colours,
+                               len(groups) > 1, errorbar=None)
+            _error_references(ax, rows, data, members, colours)
             if everyone["final_metric"].gt(0).all() and everyone["metric"].iloc[0] == "mse":
                 log_y(ax)
-            rows = agg[agg["task"] == task]
             _clip_exploded(ax, everyone["final_metric"], rows["baseline"].iloc[0])
             log_length_axis(ax, everyone["seq_len"])
             ax.set_title(group_title(title, task_title(task)) if r == 0 or title else "")
@@ -274,12 +269,8 @@ def learning_curves(curves: pd.DataFrame, lengths: dict[str, list[int]], agg: pd
                 continue
             length = drawn[c]
             everyone = mine[mine["seq_len"] == length]
-            data = everyone[everyone["model"].isin(members)]
-            if len(groups) > 1:
-                context_lines(ax, everyone, "step", "value", members)
-            sns.lineplot(data=data, x="step", y="value", hue="model", palette=colours,
-                         estimator="median", errorbar=("pi", 100), ax=ax,
-                         **model_styles(members, dense=True))
+            model_lines(ax, everyone, members, "step", "value", colours, len(groups) > 1,
+                        dense=True, estimator="median", errorbar=("pi", 100))
             memoryless = task_obj.graded_baseline(length) if on_loss \
                 else stats_rows["baseline"].iloc[0]
             ax.axhline(memoryless, color="0.3", ls="--", lw=1,
@@ -324,15 +315,14 @@ def train_and_validation_curves(curves: pd.DataFrame, summary: pd.DataFrame,
             valid_ax.sharey(train_ax)
         for ax, name, label in ((train_ax, "train_loss", "training loss (mean over the "
                                  "interval)" if task_obj.kind == "regression" else
-                                 "training loss (cross-entropy)"),
+                                 _curve_label(True, metric)),
                                 (valid_ax, f"validation_{metric}",
                                  _curve_label(False, metric))):
             data = curves[(curves["task"] == task) & (curves["seq_len"] == length)
                           & (curves["metric"] == name)].copy()
             data["x"] = data["step"] / per_epoch if per_epoch else data["step"]
-            sns.lineplot(data=data, x="x", y="value", hue="model", palette=colours,
-                         estimator="median", errorbar=("pi", 100), ax=ax,
-                         **model_styles(models, dense=True))
+            model_lines(ax, data, models, "x", "value", colours, False, dense=True,
+                        estimator="median", errorbar=("pi", 100))
             if task_obj.kind == "regression" or ax is valid_ax:
                 ax.axhline(rows["baseline"].iloc[0], color="0.3", ls="--", lw=1,
                            label="memoryless baseline")
@@ -372,12 +362,9 @@ def cost(summary: pd.DataFrame, models, labels, path) -> None:
                        sharex=True, sharey=True)
     cells = usable(summary)
     for ax, (title, members) in zip(axes[0], groups, strict=True):
-        if len(groups) > 1:
-            context_lines(ax, cells, "input_length", "seconds_per_step", members)
         # what a step costs depends on the input steps (copy_memory's input is T + 20)
-        sns.lineplot(data=cells[cells["model"].isin(members)], x="input_length",
-                     y="seconds_per_step", hue="model", palette=palette(models),
-                     estimator="median", errorbar=("pi", 50), ax=ax, **model_styles(members))
+        model_lines(ax, cells, members, "input_length", "seconds_per_step", palette(models),
+                    len(groups) > 1, estimator="median", errorbar=("pi", 50))
         plain_log(ax.xaxis, ax.set_xscale)
         log_y(ax)
         ax.set_xlabel("input steps per sample (T; T + 20 for copy_memory)")
@@ -420,10 +407,8 @@ def lr_choice(tuning: pd.DataFrame, focus: dict[str, int], models, labels, path)
             if data.empty:  # none of this group ran the length (a search): no panel
                 fig.delaxes(ax)
                 continue
-            if len(groups) > 1:
-                context_lines(ax, everyone, "lr", "validation_mean", members)
-            sns.lineplot(data=data, x="lr", y="validation_mean", hue="model",
-                         palette=palette(models), ax=ax, **model_styles(members))
+            model_lines(ax, everyone, members, "lr", "validation_mean", palette(models),
+                        len(groups) > 1)
             chosen = data[data["chosen"]]
             ax.scatter(chosen["lr"], chosen["validation_mean"], s=120, facecolors="none",
                        edgecolors="0.2", label="chosen", zorder=5)

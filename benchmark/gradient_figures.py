@@ -4,16 +4,15 @@ an input d steps before the output), the reach beside the success rate, and the 
 from __future__ import annotations
 
 import pandas as pd
-import seaborn as sns
 
 from benchmark.gradients import REACH_FRACTION
 from benchmark.markdown import power_of_ten
 from benchmark.plotting import (
-    context_lines,
     group_title,
     legend_below,
     log_length_axis,
     model_groups,
+    model_lines,
     model_styles,
     palette,
     panels,
@@ -48,11 +47,9 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
             if data.empty:  # every cell stopped earlier, solved: no panel (the report says)
                 fig.delaxes(ax)
                 continue
-            if len(groups) > 1:
-                context_lines(ax, everyone, "distance", "relative", members)
-            sns.lineplot(data=data, x="distance", y="relative", hue="model",
-                         palette=colours, estimator="median", errorbar=("pi", 100), ax=ax,
-                         **model_styles(members, dense=True))
+            model_lines(ax, everyone, members, "distance", "relative", colours,
+                        len(groups) > 1, dense=True, estimator="median",
+                        errorbar=("pi", 100))
             ax.set_yscale("log")
             ax.axhline(REACH_FRACTION, color="0.4", ls=":", lw=1,
                        label=f"reach threshold ({power_of_ten(REACH_FRACTION)})")
@@ -120,13 +117,8 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
         for c, task in enumerate(tasks):
             ax = axes[r][c]
             everyone = norms[(norms["task"] == task) & (norms["seq_len"] == focus[task])]
-            data = everyone[everyone["model"].isin(members)]
-            if len(groups) > 1:
-                context_lines(ax, everyone, "step", "value", members)
-            if not data.empty:
-                sns.lineplot(data=data, x="step", y="value", hue="model",
-                             palette=colours, estimator="median", errorbar=("pi", 100),
-                             ax=ax, **model_styles(members, dense=True))
+            model_lines(ax, everyone, members, "step", "value", colours, len(groups) > 1,
+                        dense=True, estimator="median", errorbar=("pi", 100))
             if clip > 0:
                 ax.axhline(clip, color="0.2", ls="--", lw=1,
                            label=f"clipping threshold ({clip:g})")

@@ -204,6 +204,20 @@ def context_lines(ax, data, x: str, y: str, shown, label: str = "other models") 
         first = False
 
 
+def model_lines(ax, everyone, members, x: str, y: str, colours, faceted: bool,
+                dense: bool = False, **lineplot):
+    """A panel's model lines: in a faceted figure the other groups' models grey behind
+    (``context_lines``), then this group's own in their looks; ``lineplot``: seaborn's
+    estimator and error-bar keywords. Returns the group's rows."""
+    if faceted:
+        context_lines(ax, everyone, x, y, members)
+    data = everyone[everyone["model"].isin(list(members))]
+    if not data.empty:
+        sns.lineplot(data=data, x=x, y=y, hue="model", palette=colours, ax=ax,
+                     **model_styles(members, dense=dense), **lineplot)
+    return data
+
+
 def group_title(title: str, base: str) -> str:
     return f"{base}\n{title}" if title else base
 

@@ -75,8 +75,9 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     tuning_summary = (store.load_summary(prefix="tuning_")
                       if (root / "tuning_summary.csv").exists() else None)
     horizon_table = horizon_stats.horizons(summary, agg, tuning_summary)
+    ok = usable(summary)
     seeds = pd.concat([horizon_stats.seed_brackets(group).assign(task=task, model=model)
-                       for (task, model), group in usable(summary).groupby(
+                       for (task, model), group in ok.groupby(
                            ["task", "model"], sort=True, observed=True)], ignore_index=True)
     for name, table in (("stats", agg), ("comparisons", comparisons),
                         ("horizons", horizon_table),
@@ -90,7 +91,6 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     fig_dir = out / "figures"
     fig_dir.mkdir(exist_ok=True)
     plotting.setup()
-    ok = usable(summary)
     search = pd.read_csv(root / "search.csv") if (root / "search.csv").exists() else None
     if single_length:  # nothing varies with length: no length-sweep figures
         figures.train_and_validation_curves(held_after_stop(curves, ok), ok, agg,
@@ -122,8 +122,8 @@ def _write(store: RunStore, run: dict, summary: pd.DataFrame, curves: pd.DataFra
     effects = variants.shared_rate_effects(tuning_summary, summary, models)
     if not effects.empty:
         atomic_write(out / "variants.csv", lambda h: effects.to_csv(h, index=False))
-    diagnostics = training_diagnostics(curves, usable(summary))
+    diagnostics = training_diagnostics(curves, ok)
     context = ReportContext(root, run, grid, summary, agg, comparisons, horizon_table, focus,
                             models, labels, not through.empty, tuning, search, effects,
-                            diagnostics, single_length)
+                            diagnostics, single_length, tasks_by_key)
     atomic_write_text(out / "report.md", markdown(context))

@@ -50,6 +50,7 @@ class ReportContext:
     variants: pd.DataFrame | None = None
     diagnostics: pd.DataFrame | None = None
     single_length: bool = False  # one length per task: no length-sweep figures
+    task_objects: dict | None = None  # the run's task objects, if the caller built them
 
     @property
     def tasks(self) -> list[str]:
@@ -57,7 +58,8 @@ class ReportContext:
 
     @functools.cached_property
     def _task_objects(self) -> dict:
-        return run_tasks(self.grid, self.tasks)
+        return self.task_objects if self.task_objects is not None else \
+            run_tasks(self.grid, self.tasks)
 
     def task(self, key: str):
         """The run's task object, with the run's parameters (a variant may change its rule)."""

@@ -67,40 +67,48 @@ DODGE = 0.012  # log10 units between neighbouring models' error bars at one leng
 def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
     """Top: how far back the gradient reaches after training, as a share of the input (so
     lengths compare: a reach in steps is capped by T). Bottom: the success rate with its Wilson
-    interval as error bars, each model nudged sideways so overlapping intervals stay readable."""
+    interval as error bars, each model nudged sideways so overlapping intervals stay readable.
+    Above FACET_ABOVE models, this pair of rows repeats per model group."""
     tasks = list(dict.fromkeys(agg["task"]))
-    fig, axes = panels(len(tasks), rows=2, height=3.0)
+    groups = model_groups(models)
+    fig, axes = panels(len(tasks), rows=2 * len(groups), height=3.0)
     looks = styles_for(list(models))
-    for c, task in enumerate(tasks):
-        rows = agg[agg["task"] == task]
-        present = model_styles([m for m in models if m in set(rows["model"])])["hue_order"]
-        for i, model in enumerate(present):
-            mine = rows[rows["model"] == model].sort_values("seq_len")
-            look = looks[model]
-            line = {"color": look.colour, "marker": look.marker, "label": model, "ms": 5,
-                    **({"dashes": look.dash} if look.dash else {})}
-            reach = mine["grad_reach_fraction_end"] if "grad_reach_fraction_end" in mine \
-                else mine["grad_reach_end"] / (mine["input_length"] - 1)
-            axes[0][c].plot(mine["seq_len"], reach, **line)
-            shift = 10 ** (DODGE * (i - (len(present) - 1) / 2))
-            x = mine["seq_len"].to_numpy(float) * shift
-            rate = mine["success_rate"].to_numpy(float)
-            axes[1][c].errorbar(x, rate, yerr=[rate - mine["success_low"].to_numpy(float),
-                                                 mine["success_high"].to_numpy(float) - rate],
-                                capsize=2, elinewidth=0.8, **line)
-        lengths = sorted(rows["seq_len"].unique())
-        axes[0][c].axhline(1.0, color="0.5", ls="--", lw=1,
-                           label="whole input (farthest possible distance)")
-        for ax in axes[:, c]:
-            log_length_axis(ax, lengths)
-            ax.set_xlabel("sequence length T (steps)")
-            ax.set_ylim(-0.05, 1.08)
-        axes[0][c].set_title(task_title(task))
-        axes[0][c].set_ylabel("gradient reach after training\n(share of the input)"
-                              if c == 0 else "")
-        axes[1][c].set_ylabel("success rate\n(95 % Wilson interval)" if c == 0 else "")
+    for g, (title, members) in enumerate(groups):
+        reach_axes, success_axes = axes[2 * g], axes[2 * g + 1]
+        for c, task in enumerate(tasks):
+            rows = agg[agg["task"] == task]
+            present = model_styles([m for m in members
+                                    if m in set(rows["model"])])["hue_order"]
+            for i, model in enumerate(present):
+                mine = rows[rows["model"] == model].sort_values("seq_len")
+                look = looks[model]
+                line = {"color": look.colour, "marker": look.marker, "label": model, "ms": 5,
+                        **({"dashes": look.dash} if look.dash else {})}
+                reach = mine["grad_reach_fraction_end"] if "grad_reach_fraction_end" in mine \
+                    else mine["grad_reach_end"] / (mine["input_length"] - 1)
+                reach_axes[c].plot(mine["seq_len"], reach, **line)
+                shift = 10 ** (DODGE * (i - (len(present) - 1) / 2))
+                x = mine["seq_len"].to_numpy(float) * shift
+                rate = mine["success_rate"].to_numpy(float)
+                success_axes[c].errorbar(
+                    x, rate, yerr=[rate - mine["success_low"].to_numpy(float),
+                                   mine["success_high"].to_numpy(float) - rate],
+                    capsize=2, elinewidth=0.8, **line)
+            lengths = sorted(rows["seq_len"].unique())
+            reach_axes[c].axhline(1.0, color="0.5", ls="--", lw=1,
+                                  label="whole input (farthest possible distance)")
+            for ax in (reach_axes[c], success_axes[c]):
+                log_length_axis(ax, lengths)
+                ax.set_xlabel("sequence length T (steps)")
+                ax.set_ylim(-0.05, 1.08)
+            reach_axes[c].set_title(group_title(title, task_title(task)))
+            reach_axes[c].set_ylabel("gradient reach after training\n(share of the input)"
+                                     if c == 0 else "")
+            success_axes[c].set_ylabel("success rate\n(95 % Wilson interval)" if c == 0
+                                       else "")
     legend_below(fig, labels)
-    fig.subplots_adjust(hspace=0.35, bottom=0.13)
+    fig.subplots_adjust(hspace=0.35 if len(groups) == 1 else 0.55,
+                        bottom=0.13 if len(groups) == 1 else 0.05)
     save(fig, path)
 
 
@@ -117,6 +125,9 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
         for c, task in enumerate(tasks):
             ax = axes[r][c]
             everyone = norms[(norms["task"] == task) & (norms["seq_len"] == focus[task])]
+            if everyone[everyone["model"].isin(members)].empty:  # none of this group ran it
+                fig.delaxes(ax)
+                continue
             model_lines(ax, everyone, members, "step", "value", colours, len(groups) > 1,
                         dense=True, estimator="median", errorbar=("pi", 100))
             if clip > 0:
@@ -125,6 +136,6 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
             ax.set_yscale("log")
             ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]}"))
             ax.set_xlabel("training step")
-            ax.set_ylabel("global gradient norm before clipping" if c == 0 else "")
+            ax.set_ylabel("global gradient norm\nbefore clipping" if c == 0 else "")
     legend_below(fig, labels)
     save(fig, path)

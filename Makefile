@@ -34,7 +34,7 @@ report: install
 	$(PY) -m benchmark report $(RUN)
 
 bench: install
-	$(PY) -m benchmark.bench --out results/bench
+	$(PY) -m benchmark.perf.bench --out results/bench
 
 lint: install
 	$(PY) -m ruff check benchmark core tasks models tests examples
@@ -43,4 +43,4 @@ clean:
 	rm -rf results/smoke results/quick results/bench results/search_bench .pytest_cache .ruff_cache
 
 bench-search: install  ## the horizon search against a fixed grid at its resolution (CPU-seconds)
-	$(PY) -m benchmark.search_bench --out results/search_bench
+	$(PY) -m benchmark.perf.search_bench --out results/search_bench

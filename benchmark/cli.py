@@ -14,8 +14,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from benchmark.config import GRID_FIELDS
-from benchmark.presets import load_grid, load_preset, preset_names, preset_path
+from benchmark.run.config import GRID_FIELDS
+from benchmark.run.presets import load_grid, load_preset, preset_names, preset_path
 from core.errors import UsageError
 
 
@@ -153,8 +153,8 @@ def _command_list() -> int:
 
 
 def _command_run(args) -> int:
-    from benchmark.runner import run_grid
-    from benchmark.search_runner import plan_of, run_search
+    from benchmark.run.runner import run_grid
+    from benchmark.run.search_runner import plan_of, run_search
 
     grid = _grid_from_args(args)
     n_jobs = _parse_value("--n-jobs", args.n_jobs, "int")
@@ -162,7 +162,7 @@ def _command_run(args) -> int:
         raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
     out = Path(args.out) if args.out else Path("results") / Path(preset_path(args.preset)).stem
     if args.dry_run:
-        from benchmark.runner import check_backend, check_device
+        from benchmark.run.runner import check_backend, check_device
 
         check_backend(args.backend, args.scheduler)
         check_device(grid.device, args.backend)
@@ -190,7 +190,7 @@ def _command_run(args) -> int:
 
 
 def _command_report(args) -> int:
-    from benchmark.report import write_report
+    from benchmark.report.report import write_report
 
     formats = [f.strip() for f in args.figure_format.split(",") if f.strip()]
     page_width = None
@@ -206,7 +206,7 @@ def _command_report(args) -> int:
 
 
 def _command_compare(args) -> int:
-    from benchmark.compare import compare_runs
+    from benchmark.analysis.compare import compare_runs
 
     table = compare_runs(args.run_a, args.run_b)
     print(f"a = {args.run_a}, b = {args.run_b}; mean_diff = a - b (negative: a is better)")
@@ -218,7 +218,7 @@ def _command_compare(args) -> int:
             why = err.strerror or err
             raise UsageError(f"compare --out {args.out}: cannot write there ({why})") from None
     if args.report:
-        from benchmark.compare_report import write_comparison
+        from benchmark.report.compare_report import write_comparison
 
         try:
             print(f"wrote {write_comparison(table, args.run_a, args.run_b, args.report)}")

@@ -15,19 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import UsageError
-
-# The graded outcome "beats the memoryless baseline": the test value is at least this share
-# below the baseline. 0.1 because on copy_memory it is what recalling one of the ten symbols
-# removes from the memoryless loss, and on adding (1/6) or bit_memory (0.5) it is 2.7 and 3.2
-# standard errors of a memoryless predictor's score on the default 1000 test samples, so noise
-# alone does not pass it.
-BEAT_MARGIN = 0.1
-
-
-def beats_baseline(ok, gain):
-    """The graded outcome of a cell (or of each row, given Series): it trained without
-    diverging and removed at least BEAT_MARGIN of the memoryless baseline."""
-    return ok & (gain >= BEAT_MARGIN)
+from core.rules import BEAT_MARGIN
 
 
 @dataclasses.dataclass(frozen=True)

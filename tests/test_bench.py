@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from benchmark import bench
+from benchmark.perf import bench
 
 
 def test_bench_quick_writes_tables_and_summary(tmp_path):

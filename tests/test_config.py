@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from benchmark.config import Cell, Grid
-from benchmark.presets import load_grid, preset_names
+from benchmark.run.config import Cell, Grid
+from benchmark.run.presets import load_grid, preset_names
 from core.errors import UsageError
 
 

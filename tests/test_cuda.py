@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from benchmark.config import Cell
-from benchmark.train import train_cell
+from benchmark.run.config import Cell
+from benchmark.run.train import train_cell
 from models import MODELS
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

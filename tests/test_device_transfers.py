@@ -9,8 +9,8 @@ model trains a cell (through the probe, the evaluation and the summary) under th
 import pytest
 import torch
 
-from benchmark.config import Cell
-from benchmark.train import train_cell
+from benchmark.run.config import Cell
+from benchmark.run.train import train_cell
 from models import MODELS
 
 

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from benchmark import cli
-from benchmark.presets import load_grid
-from benchmark.runner import run_grid
-from benchmark.store import CorruptCellFile, RunStore
+from benchmark.run.presets import load_grid
+from benchmark.run.runner import run_grid
+from benchmark.run.store import CorruptCellFile, RunStore
 from tests.conftest import ROOT, run_cli
 
 TIMING = ["wall_seconds", "seconds_per_step"]
@@ -239,7 +239,7 @@ def test_workers_exit_when_the_run_is_killed_alone(tmp_path):
 def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys,
                                                                       monkeypatch):
     pytest.importorskip("dask.distributed")
-    from benchmark import runner
+    from benchmark.run import runner
 
     monkeypatch.setattr(runner, "DASK_CONNECT_TIMEOUT", 1)
     code = cli.main(["run", "--preset", "smoke", "--backend", "dask", "--scheduler",
@@ -332,8 +332,8 @@ def test_report_of_a_partly_or_wholly_crashed_run(tmp_path, capsys, temporary_mo
 
 
 def test_a_report_that_fails_leaves_the_previous_one_whole(smoke_copy, monkeypatch):
-    from benchmark import figures
-    from benchmark.report import write_report
+    from benchmark.report import figures
+    from benchmark.report.report import write_report
 
     write_report(smoke_copy)
     before = {p.name: p.read_bytes() for p in smoke_copy.rglob("*") if p.is_file()}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from benchmark import figures, plotting
-from benchmark.report import write_report
-from benchmark.report_data import curve_lengths
+from benchmark.report import figures, plotting
+from benchmark.report.data import curve_lengths
+from benchmark.report.report import write_report
 
 ZOO = ["rnn", "rnn:init=identity:nonlinearity=relu", "exprnn", "indrnn", "lstm",
        "lstm:forget_bias=1.0", "lstm:chrono=auto", "gru", "lmu", "cornn"]

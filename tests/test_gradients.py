@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from benchmark import gradients
+from benchmark.run import gradients
 from models import SequenceModel, build_model
 from tasks import get_task
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from benchmark.config import Cell
+from benchmark.run.config import Cell
 from models import build_model
 
 
@@ -73,7 +73,7 @@ def test_indrnn_recurs_element_wise_within_its_bound():
 
 
 def test_indrnn_takes_the_length_of_its_cell():
-    from benchmark.train import _setup
+    from benchmark.run.train import _setup
 
     session = _setup(Cell(task="copy_memory", model="indrnn", seq_len=30, seed=0,
                           hidden_size=4, test_size=8, validation_size=8))

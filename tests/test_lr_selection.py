@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from benchmark.lr_selection import chosen_rates, select_lr
+from benchmark.run.lr_selection import chosen_rates, select_lr
 
 
 def test_select_lr_picks_the_known_best_and_breaks_ties_by_speed():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from benchmark.config import Grid
-from benchmark.param_match import matched_hidden, n_params
+from benchmark.run.config import Grid
+from benchmark.run.param_match import matched_hidden, n_params
 from core.errors import UsageError
 
 

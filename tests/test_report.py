@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from benchmark.report import write_report
+from benchmark.report.report import write_report
 from tests.conftest import run_cli
 
 FIGURES = ["error_vs_length", "success_rate", "memory_horizon", "learning_curves", "cost",
@@ -106,7 +106,8 @@ def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):
 def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
     from PIL import Image
 
-    from benchmark import cli, plotting
+    from benchmark import cli
+    from benchmark.report import plotting
 
     run = smoke_copy
     try:
@@ -130,7 +131,7 @@ def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
 def test_a_vector_figure_is_byte_identical_when_saved_again(tmp_path):
     import matplotlib.pyplot as plt
 
-    from benchmark import plotting
+    from benchmark.report import plotting
 
     digests = []
     plotting.set_formats(["svg", "pdf"])

@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 
-from benchmark.report_summary import summary_lines
+from benchmark.report.summary import summary_lines
 
 
 def _row(task, model, low, high, beats=(math.nan, math.nan), pattern="10: 3/3"):
@@ -39,7 +39,7 @@ def test_summary_names_the_leader_every_bracket_and_the_graded_rule():
 
 
 def test_training_diagnostics_are_medians_of_the_last_training_loss_and_clipping():
-    from benchmark.report_data import training_diagnostics
+    from benchmark.report.data import training_diagnostics
 
     keys = {"task": "adding", "model": "m", "seq_len": 30}
     curves = pd.DataFrame([{**keys, "seed": s, "step": step, "metric": "train_loss",
@@ -56,7 +56,7 @@ def test_training_diagnostics_are_medians_of_the_last_training_loss_and_clipping
 
 
 def test_differences_that_state_one_fact_are_one_line():
-    from benchmark.report_tables import differences_in_words
+    from benchmark.report.tables import differences_in_words
 
     base = {"task": "adding", "seq_len": 100, "measure": "final_metric",
             "verdict": "significant", "better": "gru", "q_value": 0.01, "n_pairs": 3,

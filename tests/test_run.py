@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from benchmark.presets import load_grid
-from benchmark.runner import run_grid
-from benchmark.store import RunStore
+from benchmark.run.presets import load_grid
+from benchmark.run.runner import run_grid
+from benchmark.run.store import RunStore
 from tests.conftest import run_cli
 
 TIMING = ["wall_seconds", "seconds_per_step"]

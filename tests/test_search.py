@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import torch
 
-from benchmark import horizon_stats, stats
-from benchmark.config import Grid
-from benchmark.search import SearchPlan, bracket, next_probe
-from benchmark.search_runner import run_search
+from benchmark.analysis import horizon_stats, stats
+from benchmark.run.config import Grid
+from benchmark.run.search import SearchPlan, bracket, next_probe
+from benchmark.run.search_runner import run_search
 from tasks import TASKS, Task
 from tests.conftest import ROOT, run_cli
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from benchmark import search_bench
+from benchmark.perf import search_bench
 
 
 def test_fixed_lengths_reach_the_resolution_everywhere():

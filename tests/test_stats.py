@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark import horizon_stats, stats
+from benchmark.analysis import horizon_stats, stats
 
 
 def test_wilson_interval_known_answers():

@@ -1,6 +1,6 @@
 """The model look map: one style per model, stable across runs, families share a colour."""
 
-from benchmark import styles
+from benchmark.report import styles
 
 ZOO = ["rnn", "rnn:init=identity:nonlinearity=relu", "rnn:nonlinearity=relu", "indrnn",
        "exprnn", "lstm", "lstm_scratch", "lstm:forget_bias=1.0", "lstm_scratch:forget_bias=1.0",
@@ -42,7 +42,7 @@ def test_a_clash_inside_one_figure_is_resolved_deterministically(monkeypatch):
 
 
 def test_the_legend_is_never_wider_than_the_figure():
-    from benchmark.plotting import legend_columns
+    from benchmark.report.plotting import legend_columns
 
     long = ["simple RNN (init=identity, nonlinearity=relu)", "GRU", "nn.LSTM", "scratch LSTM"]
     assert legend_columns(long, 5.5) == 1  # one panel: one column of long labels
@@ -52,7 +52,7 @@ def test_the_legend_is_never_wider_than_the_figure():
 
 
 def test_length_ticks_are_thinned_for_a_search_s_close_lengths():
-    from benchmark.plotting import spread_ticks
+    from benchmark.report.plotting import spread_ticks
 
     search = [10, 12, 14, 20, 40, 48, 57, 80, 113, 134, 160, 320, 400, 500]
     ticks = spread_ticks(search)

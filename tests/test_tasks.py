@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from core.errors import UsageError
+from core.rules import BEAT_MARGIN
 from tasks import TASKS, get_task
-from tasks.base import BEAT_MARGIN
 
 ALL = sorted(TASKS.keys())
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from benchmark.config import Cell
-from benchmark.train import train_cell
+from benchmark.run.config import Cell
+from benchmark.run.train import train_cell
 
 TINY = dict(seq_len=6, seed=0, hidden_size=8, batch_size=16, steps=20, eval_every=5,
             test_size=64, validation_size=64, grad_every=2, probe_size=8)
@@ -70,7 +70,7 @@ def test_early_stop_once_solved():
 def test_the_test_set_steers_nothing(monkeypatch):
     """Flip every label of the test set: the run must stop at the same step with the same
     curve and gradients; only the final test score may change."""
-    import benchmark.train as train
+    import benchmark.run.train as train
 
     cell = Cell(task="bit_memory", model="gru", **{**TINY, "steps": 400, "lr": 1e-2})
     honest = train_cell(cell)
@@ -122,7 +122,7 @@ def test_the_test_set_does_not_depend_on_the_model_or_the_budget():
 
 
 def test_fixed_training_set_is_reshuffled_every_epoch():
-    from benchmark.train import training_batches
+    from benchmark.run.train import training_batches
     from tasks import get_task
 
     cell = Cell(task="adding", model="rnn", seq_len=5, seed=0, batch_size=4, train_size=10)

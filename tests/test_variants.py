@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from benchmark import variants
+from benchmark.analysis import variants
 
 
 def _cells(model, lr, seeds, solved, column):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark.gradients import REACH_FRACTION
-from benchmark.markdown import power_of_ten
-from benchmark.plotting import (
+from benchmark.report.markdown import percent, power_of_ten
+from benchmark.report.plotting import (
     group_title,
     legend_below,
     log_length_axis,
@@ -19,7 +18,8 @@ from benchmark.plotting import (
     save,
     task_title,
 )
-from benchmark.styles import styles_for
+from benchmark.report.styles import styles_for
+from core.rules import CONFIDENCE, REACH_FRACTION
 
 
 def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models, labels,
@@ -104,8 +104,8 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
             reach_axes[c].set_title(group_title(title, task_title(task)))
             reach_axes[c].set_ylabel("gradient reach after training\n(share of the input)"
                                      if c == 0 else "")
-            success_axes[c].set_ylabel("success rate\n(95 % Wilson interval)" if c == 0
-                                       else "")
+            success_axes[c].set_ylabel(f"success rate\n({percent(CONFIDENCE)} Wilson "
+                                       "interval)" if c == 0 else "")
     legend_below(fig, labels)
     fig.subplots_adjust(hspace=0.35 if len(groups) == 1 else 0.55,
                         bottom=0.13 if len(groups) == 1 else 0.05)

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from benchmark.config import CELL_KEYS
+from benchmark.run.config import CELL_KEYS
+from core.rules import DIVERGENCE_FACTOR, beats_baseline
 from tasks import TASKS
-from tasks.base import beats_baseline
 
 KEYS = CELL_KEYS  # identify a cell in every long table: task, model, seq_len, seed
 GROUP = KEYS[:3]  # one row of the per-length statistics: task, model, seq_len
@@ -26,9 +26,6 @@ def empty_columns(columns: dict[str, type]) -> dict[str, np.ndarray]:
 def as_columns(columns: dict[str, type], values: dict[str, list]) -> dict[str, np.ndarray]:
     """Lists of one cell's records as typed numpy columns (they pickle and store cheaply)."""
     return {name: np.asarray(values[name], dtype=dtype) for name, dtype in columns.items()}
-
-
-DIVERGENCE_FACTOR = 10.0  # a test error above this multiple of the baseline: diverged
 
 
 def fill_graded_outcome(summary: pd.DataFrame) -> pd.DataFrame:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark import stats
-from benchmark.schema import GROUP, KEYS, usable
-from benchmark.store import RunStore
+from benchmark.analysis import stats
+from benchmark.run.schema import GROUP, KEYS, usable
+from benchmark.run.store import RunStore
 from core.errors import UsageError
 
 

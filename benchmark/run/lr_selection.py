@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark.schema import GROUP, usable
-
-CHANCE_BAND = 0.1  # a validation error within 10 % of the baseline counts as chance
+from benchmark.run.schema import GROUP, usable
+from core.rules import CHANCE_BAND
 
 
 def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:

@@ -17,15 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmark.schema import GROUP, usable
+from benchmark.run.schema import GROUP, usable
+from core.rules import CONFIDENCE, MIN_BOOTSTRAP_N, SIGNIFICANCE
 from models import model_traits
 from tasks import get_task
 
-CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20260101
 BOOTSTRAP_RESAMPLES = 2000
-MIN_BOOTSTRAP_N = 10  # below this many seeds the interval of a mean is Student's t
-SIGNIFICANCE = 0.05
 EXACT_FLIPS = 16  # up to this many pairs the sign-flip test enumerates all 2^n assignments
 MONTE_CARLO_FLIPS = 100_000
 ERROR_FLOOR = 1e-4  # normalised errors are clipped here before taking logs (0 errors happen)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from benchmark.run.schema import usable
 from models import MODELS
 from models.options import parse_spec
 
@@ -48,7 +49,7 @@ def shared_rate_effects(tuning: pd.DataFrame | None, summary: pd.DataFrame,
             sources.insert(0, ("validation, tuning seeds", tuning, "solved_validation",
                                "validation_metric", True))
         for data, cells, solved, error, by_rate in sources:
-            cells = cells[cells["status"] != "error"]
+            cells = usable(cells)
             keys = ["task", "seq_len"] + (["lr"] if by_rate else [])
             for group_keys, group in cells.groupby(keys, sort=True):
                 mine, theirs = (group[group["model"] == m] for m in (base, variant))

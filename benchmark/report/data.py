@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.schema import KEYS
-from benchmark.train import PROFILE_FRACTIONS
+from benchmark.run.schema import KEYS
+from core.rules import PROFILE_FRACTIONS, SOLVED_SHARE
 from tasks import get_task
 
 # (name in the report, where): "init", "end", or a fraction of the step budget at which
@@ -24,7 +24,7 @@ def focus_lengths(agg: pd.DataFrame) -> dict[str, int]:
     longest. Learning curves and gradient profiles are drawn there."""
     chosen = {}
     for task, rows in agg.groupby("task", sort=False, observed=True):
-        solved = rows.assign(ok=rows["success_rate"] >= 0.5).groupby("seq_len")["ok"]
+        solved = rows.assign(ok=rows["success_rate"] >= SOLVED_SHARE).groupby("seq_len")["ok"]
         split = [length for length, ok in solved if ok.any() and not ok.all()]
         none = [length for length, ok in solved if not ok.any()]
         chosen[task] = int(min(split) if split else min(none) if none else rows["seq_len"].max())
@@ -43,7 +43,7 @@ def curve_lengths(agg: pd.DataFrame, focus: dict[str, int], most: int = 3
     for task, rows in agg.groupby("task", sort=False, observed=True):
         runners = rows.groupby("seq_len")["model"].nunique()
         shared = sorted(int(n) for n in runners.index[runners >= min(2, runners.max())])
-        solved = set(rows.loc[rows["success_rate"] >= 0.5, "seq_len"])
+        solved = set(rows.loc[rows["success_rate"] >= SOLVED_SHARE, "seq_len"])
         start = focus[task]
         frontier = max((n for n in shared if n in solved), default=start)
         between = [n for n in shared if min(start, frontier) < n < max(start, frontier)]

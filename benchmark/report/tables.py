@@ -7,9 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from benchmark.markdown import fmt, table
-
-SIGNIFICANCE = 0.05
+from benchmark.report.markdown import fmt, percent, table
+from core.rules import CONFIDENCE, SIGNIFICANCE
 
 
 def _length(value: float) -> str:
@@ -109,12 +108,13 @@ def winners_table(agg: pd.DataFrame, comparisons: pd.DataFrame, labels) -> str:
         else:
             cells += ["–", "–"]
         body.append(cells)
-    return table(["task", "T", "best", "mean [95 % CI]", "runner-up (mean)", "q"], body)
+    return table(["task", "T", "best", f"mean [{percent(CONFIDENCE)} CI]", "runner-up (mean)",
+                  "q"], body)
 
 
 def grid_lines(grid: dict) -> list[str]:
     """The axes, every headline setting, and any other setting not at its default."""
-    from benchmark.config import SETTINGS
+    from benchmark.run.config import SETTINGS
 
     def show(value) -> str:
         return ", ".join(map(str, value)) if isinstance(value, list) else str(value)

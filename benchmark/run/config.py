@@ -10,11 +10,12 @@ and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from typing import Any
 
-from benchmark.fields import (
+from benchmark.run.fields import (
     Spec,
     check_value,
     is_bool,
@@ -36,14 +37,11 @@ def stable_hash(*parts: Any, length: int = 16) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class Cell:
-    """One experiment: one model trained on one task at one length with one seed."""
+class Settings:
+    """The hyperparameters every cell carries and a grid shares, each declared once: its
+    default, its check and its help drive the Grid field, the CLI flag, the preset key, the
+    validation and the report's grid lines."""
 
-    task: str
-    model: str
-    seq_len: int
-    seed: int
-    task_params: tuple[tuple[str, Any], ...] = ()
     steps: int = setting(1000, "int", positive_int, "a positive integer",
                          "training steps per cell", headline=True)
     hidden_size: int = setting(64, "int", positive_int, "a positive integer", "hidden units",
@@ -74,9 +72,42 @@ class Cell:
     early_stop: bool = setting(True, "bool", is_bool, "true or false",
                                "stop a cell once it meets the task's success rule (true/false)")
 
+
+
+@dataclasses.dataclass(frozen=True)
+class _CellKeys:
+    task: str
+    model: str
+    seq_len: int
+    seed: int
+    task_params: tuple[tuple[str, Any], ...] = ()
+
+
+# The fields every cell id hashed when ids were introduced: hashed whatever their value, so the
+# ids of every stored run (the committed references included) never change. A field declared
+# after them enters the id only where it differs from its declared default, so adding a
+# setting with a default leaves every existing id unchanged, and the old cells resume.
+ID_FIELDS_V1 = ("task", "model", "seq_len", "seed", "task_params", "steps", "hidden_size",
+                "batch_size", "lr", "clip", "eval_every", "test_size", "validation_size",
+                "device", "grad_every", "probe_size", "train_size", "early_stop")
+
+
+@functools.cache
+def _defaults(cls: type) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(cls)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell(Settings, _CellKeys):
+    """One experiment: one model trained on one task at one length with one seed (its keys
+    first, then every setting)."""
+
     @property
     def id(self) -> str:
-        return stable_hash(dataclasses.asdict(self))
+        """A stable hash of the fields (see ID_FIELDS_V1 for which enter it)."""
+        defaults = _defaults(type(self))
+        return stable_hash({name: value for name, value in dataclasses.asdict(self).items()
+                            if name in ID_FIELDS_V1 or value != defaults[name]})
 
     @property
     def data_seed(self) -> int:
@@ -103,46 +134,80 @@ class Cell:
         record["task_params"] = tuple(sorted(record.get("task_params", {}).items()))
         return cls(**record)
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Cell:
+        """The cell of a summary.csv row (other columns ignored, types restored; a setting
+        the row lacks takes its default)."""
+        record = {}
+        for field in dataclasses.fields(cls):
+            if field.name not in row:
+                continue
+            value = row[field.name]
+            kind = str(field.type)
+            if field.name == "task_params":
+                value = json.loads(value) if isinstance(value, str) else dict(value)
+            elif kind in ("int", "float", "str"):
+                value = {"int": int, "float": float, "str": str}[kind](value)
+            elif kind == "bool":
+                value = value if isinstance(value, bool) else str(value).lower() == "true"
+            record[field.name] = value
+        return cls.from_dict(record)
+
 
 CELL_KEYS = ["task", "model", "seq_len", "seed"]
 SEARCHES = ("grid", "horizon")
 # The settings every cell of a grid shares, in declaration order.
-SETTINGS: dict[str, dataclasses.Field] = {
-    f.name: f for f in dataclasses.fields(Cell) if "spec" in f.metadata}
-# The axes of a grid (not cell fields, or not shared by every cell).
-AXES: dict[str, Spec] = {
-    "tasks": Spec("names", None, "registered task keys", "tasks to run, comma-separated"),
-    "models": Spec("names", None, "registered model keys",
-                   "models to run, comma-separated; variants as key:option=value"),
-    "lengths": Spec("ints", positive_int, "positive integers",
-                    "sequence lengths, comma-separated"),
-    "seeds": Spec("int", positive_int, "a positive integer", "number of seeds (0..n-1)"),
-    "lr_grid": Spec("floats", positive_float, "positive numbers",
-                    "learning rates to choose from per (task, model, length) on a validation "
-                    "set, comma-separated (empty: use --lr)"),
-    "tune_seeds": Spec("int", positive_int, "a positive integer",
-                       "seeds per learning rate when choosing it (with --lr-grid)"),
-    "search": Spec("str", lambda v: v in SEARCHES, "one of: " + ", ".join(SEARCHES),
-                   "grid: every length of --lengths; horizon: per (task, model), climb from "
-                   "the shortest length to the longest, confirm the first failure, bisect"),
-    "growth": Spec("float", lambda v: positive_float(v) and v > 1, "a number > 1",
-                   "horizon search: the climb's factor between lengths"),
-    "resolution": Spec("float", lambda v: positive_float(v) and v > 1, "a number > 1",
-                       "horizon search: bisect until failed / solved length <= this"),
-    "match_params": Spec("int", lambda v: isinstance(v, int) and not isinstance(v, bool)
-                         and v >= 0, "a non-negative integer",
-                         "give every (task, model) the hidden size whose model has about "
-                         "this many parameters (0: --hidden-size for all)"),
-}
-GRID_FIELDS: dict[str, Spec] = {**AXES, **{name: f.metadata["spec"]
-                                           for name, f in SETTINGS.items()}}
+SETTINGS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Settings)}
 TUNE_SEED_OFFSET = 1000  # tuning seeds are 1000, 1001, ...: their data never equals an
                          # evaluation seed's
 
 
-class _GridMethods:
-    """The axes of a sweep; ``cells()`` is their cross product, in a fixed order.
-    (The dataclass ``Grid`` below adds the fields: the axes, then every Cell setting.)"""
+def _greater_than_one(value: Any) -> bool:
+    return positive_float(value) and value > 1
+
+
+@dataclasses.dataclass(frozen=True)
+class _Axes:
+    """The axes of a sweep (not cell fields, or not shared by every cell), declared like the
+    settings."""
+
+    tasks: tuple[str, ...] = setting(dataclasses.MISSING, "names", None, "registered task keys",
+                                     "tasks to run, comma-separated")
+    models: tuple[str, ...] = setting(
+        dataclasses.MISSING, "names", None, "registered model keys",
+        "models to run, comma-separated; variants as key:option=value")
+    lengths: tuple[int, ...] = setting(dataclasses.MISSING, "ints", positive_int,
+                                       "positive integers", "sequence lengths, comma-separated")
+    seeds: int = setting(3, "int", positive_int, "a positive integer",
+                         "number of seeds (0..n-1)")
+    lr_grid: tuple[float, ...] = setting(
+        (), "floats", positive_float, "positive numbers",
+        "learning rates to choose from per (task, model, length) on a validation set, "
+        "comma-separated (empty: use --lr)")
+    tune_seeds: int = setting(2, "int", positive_int, "a positive integer",
+                              "seeds per learning rate when choosing it (with --lr-grid)")
+    search: str = setting("grid", "str", lambda v: v in SEARCHES,
+                          "one of: " + ", ".join(SEARCHES),
+                          "grid: every length of --lengths; horizon: per (task, model), climb "
+                          "from the shortest length to the longest, confirm the first failure, "
+                          "bisect")
+    growth: float = setting(2.0, "float", _greater_than_one, "a number > 1",
+                            "horizon search: the climb's factor between lengths")
+    resolution: float = setting(1.25, "float", _greater_than_one, "a number > 1",
+                                "horizon search: bisect until failed / solved length <= this")
+    match_params: int = setting(0, "int", nonneg_int, "a non-negative integer",
+                                "give every (task, model) the hidden size whose model has "
+                                "about this many parameters (0: --hidden-size for all)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid(Settings, _Axes):
+    """A sweep: its axes, every setting its cells share, task parameters and a description;
+    ``cells()`` is the cross product of the axes, in a fixed order. Every value is checked on
+    construction (a one-line UsageError naming it)."""
+
+    task_params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    description: str = ""
 
     def __post_init__(self) -> None:
         for name, spec in GRID_FIELDS.items():
@@ -174,7 +239,7 @@ class _GridMethods:
         ``match_params`` its hidden size is the one that matches the parameter count."""
         params = tuple(sorted(self.params_of(task).items()))
         if self.match_params:
-            from benchmark.param_match import matched_hidden  # builds models: only when asked
+            from benchmark.run.param_match import matched_hidden  # builds models: only when asked
 
             changes = {"hidden_size": matched_hidden(task, params, model, length,
                                                      self.match_params), **changes}
@@ -238,21 +303,18 @@ class _GridMethods:
         return cls(description=description, **values)
 
 
-Grid = dataclasses.make_dataclass(
-    "Grid",
-    [("tasks", tuple[str, ...]), ("models", tuple[str, ...]), ("lengths", tuple[int, ...]),
-     ("seeds", int, dataclasses.field(default=3)),
-     ("lr_grid", tuple[float, ...], dataclasses.field(default=())),
-     ("tune_seeds", int, dataclasses.field(default=2)),
-     ("search", str, dataclasses.field(default="grid")),
-     ("growth", float, dataclasses.field(default=2.0)),
-     ("resolution", float, dataclasses.field(default=1.25)),
-     ("match_params", int, dataclasses.field(default=0)),
-     *[(name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
-       for name, f in SETTINGS.items()],
-     ("task_params", tuple[tuple[str, tuple[tuple[str, Any], ...]], ...],
-      dataclasses.field(default=())),
-     ("description", str, dataclasses.field(default=""))],
-    bases=(_GridMethods,), frozen=True)
-Grid.__module__ = __name__  # (make_dataclass names its caller only from Python 3.12 on)
-Grid.__doc__ = _GridMethods.__doc__
+# Every field a grid is configured by (axes, then settings): flags, preset keys, checks.
+GRID_FIELDS: dict[str, Spec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(Grid)
+                                if "spec" in f.metadata}
+AXES = {name: spec for name, spec in GRID_FIELDS.items() if name not in SETTINGS}
+
+
+def same_grid(stored: dict, grid: Grid) -> bool:
+    """Whether a run folder's recorded grid is ``grid``: a setting the record lacks (declared
+    after the run was made) counts as at its default, so adding a setting never strands a run."""
+    current = grid.to_dict()
+    defaults = {f.name: f.default for f in dataclasses.fields(Grid)}
+    if not set(stored) <= set(current):
+        return False
+    return all(stored[k] == current[k] if k in stored else current[k] == defaults[k]
+               for k in current)

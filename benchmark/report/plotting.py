@@ -2,7 +2,7 @@
 one legend below the panels, and byte-identical PNGs (seaborn on the headless Agg backend).
 
 Sequence lengths grow geometrically, so length axes are logarithmic; each model's colour,
-marker and dash come from benchmark/styles.py (family colours, stable across runs); a
+marker and dash come from benchmark/report/styles.py (family colours, stable across runs); a
 from-scratch twin of a library model is drawn dashed and on top, so both stay visible where
 they coincide.
 """
@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
-from benchmark.styles import styles_for  # noqa: E402
+from benchmark.report.styles import styles_for  # noqa: E402
 from core.errors import UsageError  # noqa: E402
 from models import model_traits  # noqa: E402
 from tasks import TASKS  # noqa: E402
@@ -81,7 +81,7 @@ def setup() -> None:
 
 
 def palette(models: list[str]) -> dict[str, tuple]:
-    """Each model's colour: its family's (benchmark/styles.py), the same in every run."""
+    """Each model's colour: its family's (benchmark/report/styles.py), the same in every run."""
     return {model: style.colour for model, style in styles_for(list(models)).items()}
 
 
@@ -303,7 +303,7 @@ def is_scratch(model: str) -> bool:
 
 
 def model_styles(models, dense: bool = False) -> dict:
-    """seaborn's keywords for the models' markers and dashes (benchmark/styles.py); twins
+    """seaborn's keywords for the models' markers and dashes (benchmark/report/styles.py); twins
     last, so they are drawn on top of the library model they coincide with. ``dense`` for
     curves with a point per evaluation or step: a marker on every point would hide the line,
     so markers are thinned to one per tenth of the line, but kept, since within a family

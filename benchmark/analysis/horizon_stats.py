@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from benchmark.schema import usable
-from benchmark.stats import BOOTSTRAP_SEED, CONFIDENCE, ERROR_FLOOR
-
-SOLVED_SHARE = 0.5  # a length counts as solved when at least this share of the seeds solve
+from benchmark.analysis.stats import BOOTSTRAP_SEED, ERROR_FLOOR
+from benchmark.run.schema import usable
+from core.rules import CONFIDENCE, SOLVED_SHARE
 
 
 def horizon(lengths, success_rates, threshold: float = SOLVED_SHARE) -> float:

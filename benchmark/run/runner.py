@@ -20,12 +20,12 @@ import traceback
 import joblib
 from tqdm.auto import tqdm
 
-from benchmark.config import Cell, Grid
-from benchmark.environment import environment, now
-from benchmark.lr_selection import chosen_rates, select_lr
-from benchmark.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, empty_columns
-from benchmark.store import CorruptCellFile, RunStore, atomic_write
-from benchmark.train import CellResult, train_cell
+from benchmark.run.config import Cell, Grid, same_grid
+from benchmark.run.environment import environment, now
+from benchmark.run.lr_selection import chosen_rates, select_lr
+from benchmark.run.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, empty_columns
+from benchmark.run.store import CorruptCellFile, RunStore, atomic_write
+from benchmark.run.train import CellResult, train_cell
 from core.errors import UsageError
 from tasks import get_task
 
@@ -146,7 +146,7 @@ def open_run(store: RunStore, grid: Grid, n_jobs: int, backend: str, scheduler: 
     check_device(grid.device, backend)
     with store.lock():
         previous = store.read_run()
-        if previous is not None and previous.get("grid") != grid.to_dict():
+        if previous is not None and not same_grid(previous.get("grid", {}), grid):
             raise UsageError(f"{store.root} holds a different grid; rerun with the same preset "
                              "and flags to resume it, or choose another --out")
         store.remove_partial_writes()

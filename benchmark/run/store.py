@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.config import Cell
-from benchmark.schema import (
+from benchmark.run.config import Cell
+from benchmark.run.schema import (
     CURVE_COLUMNS,
     GRADIENT_COLUMNS,
     KEYS,

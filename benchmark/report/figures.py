@@ -1,6 +1,6 @@
 """The report's outcome figures (error, success, horizon, learning curves, cost, learning
 rate, bench), drawn from stored tables only. Each function takes DataFrames and a path, writes
-one PNG and returns nothing; the shared look is benchmark/plotting.py."""
+one PNG and returns nothing; the shared look is benchmark/report/plotting.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from benchmark.plotting import (
+from benchmark.report.plotting import (
     group_title,
     legend_below,
     log_length_axis,
@@ -23,20 +23,19 @@ from benchmark.plotting import (
     save,
     task_title,
 )
-from benchmark.schema import usable
+from benchmark.run.schema import usable
+from core.rules import DIVERGENCE_FACTOR, MIN_SEEDS_FOR_BAND
 from models import MODELS
 
 METRIC_LABELS = {"mse": "test MSE", "error_rate": "test error rate"}
 
 
-EXPLODED = 10.0  # errors above this multiple of the baseline are drawn off scale
-
-
 def _clip_exploded(ax, errors: pd.Series, baseline: float, typical: float = 0.0) -> None:
     """Keep the axis readable when a cell's error blew up (e.g. an IRNN whose activations ran
-    away): cut it at EXPLODED x the baseline (or 1.5 x ``typical``, a curve's usual starting
-    value, where that is higher) and say so in the panel. Tables keep the values."""
-    worst, top = errors.max(), max(EXPLODED * baseline, 1.5 * typical)
+    away): cut it at DIVERGENCE_FACTOR x the baseline, where a cell counts as diverged (or
+    1.5 x ``typical``, a curve's usual starting value, where that is higher) and say so in
+    the panel. Tables keep the values."""
+    worst, top = errors.max(), max(DIVERGENCE_FACTOR * baseline, 1.5 * typical)
     if np.isfinite(worst) and worst > top:
         low = ax.get_ylim()[0]
         ax.set_ylim(low, top)
@@ -44,12 +43,9 @@ def _clip_exploded(ax, errors: pd.Series, baseline: float, typical: float = 0.0)
                 ha="right", va="top", fontsize=8, color="0.25")
 
 
-MIN_SEEDS_FOR_BAND = 3
-
-
 def error_vs_length(summary: pd.DataFrame, agg: pd.DataFrame, models, labels, path) -> None:
     """Test error against length per task; above FACET_ABOVE models, one row of panels per
-    model group (benchmark/plotting.py: model_groups), the other models grey behind."""
+    model group (benchmark/report/plotting.py: model_groups), the other models grey behind."""
     tasks = list(dict.fromkeys(summary["task"]))
     groups = model_groups(models)
     fig, axes = panels(len(tasks), rows=len(groups), sharex="col", sharey="col",

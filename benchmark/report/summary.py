@@ -12,7 +12,9 @@ import math
 
 import pandas as pd
 
-from benchmark.report_tables import horizon_bracket_text
+from benchmark.report.markdown import percent
+from benchmark.report.tables import horizon_bracket_text
+from core.rules import BEAT_MARGIN
 
 
 def _reach_at_start(agg: pd.DataFrame, ranked: pd.DataFrame, labels: dict[str, str]) -> str:
@@ -43,8 +45,8 @@ def _graded(ranked: pd.DataFrame, labels: dict[str, str]) -> str:
     parts = "; ".join(f"{labels.get(r.model, r.model)} "
                       f"{horizon_bracket_text(r.beats_low, r.beats_high)}"
                       for r in further.itertuples())
-    return (" Beating the memoryless baseline by at least 10 % (the papers' reading) holds "
-            f"longer for: {parts}.")
+    return (f" Beating the memoryless baseline by at least {percent(BEAT_MARGIN)} (the papers' "
+            f"reading) holds longer for: {parts}.")
 
 
 def _one_length(agg: pd.DataFrame, task: str, controls: list[str],

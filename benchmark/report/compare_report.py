@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark import plotting
-from benchmark.markdown import fmt, table
-from benchmark.plotting import log_length_axis, panels, row_label, save, task_title
-from benchmark.report_tables import horizon_bracket_text
-from benchmark.stats import SIGNIFICANCE
-from benchmark.store import RunStore, atomic_write, atomic_write_text
+from benchmark.report import plotting
+from benchmark.report.markdown import fmt, table
+from benchmark.report.plotting import log_length_axis, panels, row_label, save, task_title
+from benchmark.report.tables import horizon_bracket_text
+from benchmark.run.store import RunStore, atomic_write, atomic_write_text
+from core.rules import SIGNIFICANCE
 from models import model_label
 
 

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.gradients import REACH_FRACTION
-from benchmark.markdown import fmt, power_of_ten, table
-from benchmark.report_data import THROUGH_TIME_CHECKPOINTS, curve_lengths, run_tasks
-from benchmark.report_summary import summary_lines
-from benchmark.report_tables import (
-    SIGNIFICANCE,
+from benchmark.report.data import THROUGH_TIME_CHECKPOINTS, curve_lengths, run_tasks
+from benchmark.report.markdown import fmt, percent, power_of_ten, share_words, table, times
+from benchmark.report.summary import summary_lines
+from benchmark.report.tables import (
     differences_in_words,
     effective_window_text,
     error_table,
@@ -27,7 +25,17 @@ from benchmark.report_tables import (
     variant_table,
     winners_table,
 )
-from benchmark.schema import usable
+from benchmark.run.schema import usable
+from core.rules import (
+    CHANCE_BAND,
+    CONFIDENCE,
+    DIVERGENCE_FACTOR,
+    MIN_BOOTSTRAP_N,
+    MIN_SEEDS_FOR_BAND,
+    REACH_FRACTION,
+    SIGNIFICANCE,
+    SOLVED_SHARE,
+)
 
 
 @dataclasses.dataclass
@@ -96,7 +104,8 @@ def tuning_section(ctx: ReportContext) -> list[str]:
                          for r in rows.itertuples()}
                 body.append([task, labels[model]] + [marks.get(n, "–") for n in lengths])
     lines += [table(["task", "model"] + [f"T = {n}" for n in lengths], body), "",
-              "\\* every rate's validation error was within 10 % of chance: the choice is "
+              f"\\* every rate's validation error was within {percent(CHANCE_BAND)} of chance: "
+              f"the choice is "
               "arbitrary. † the choice is the smallest or largest rate of the grid: a better "
               "one may lie outside it.", ""]
     tune_cost, eval_cost = tuning["cpu_seconds"].sum(), summary["wall_seconds"].sum()
@@ -180,9 +189,11 @@ def horizon_section(ctx: ReportContext) -> list[str]:
     else:
         lines = ["## Memory horizon", "",
                  "Each model's horizon bracket [low, high): every length up to low was solved "
-                 "by at least half the seeds (test set), high is the next length run and was "
+                 f"by at least {share_words(SOLVED_SHARE)} the seeds (test set), high is the next "
+                 f"length run and was "
                  "not (∞: solved up to the longest length run; 0: the shortest failed). L50: "
-                 "where a logistic fit of success on log length crosses 50 %, with its 95 % "
+                 f"where a logistic fit of success on log length crosses 50 %, with its "
+                 f"{percent(CONFIDENCE)} "
                  "bootstrap interval over seeds widened to the lengths that were run, since the "
                  "data cannot place a crossing between two of them (under perfect separation "
                  "the interval is exactly that gap). Per-seed brackets: `seed_horizons.csv`.",
@@ -190,7 +201,8 @@ def horizon_section(ctx: ReportContext) -> list[str]:
     if ctx.search is not None:
         climb = sorted(ctx.search.loc[ctx.search["reason"] == "climb", "seq_len"].unique())
         lines += [f"Lengths chosen by the horizon search: each (task, model) climbed "
-                  f"{', '.join(map(str, climb))} while at least half the seeds solved on "
+                  f"{', '.join(map(str, climb))} while at least {share_words(SOLVED_SHARE)} the "
+                  f"seeds solved on "
                   "validation, confirmed its first failure one length above, then bisected in "
                   f"log length to a ratio of {ctx.grid.get('resolution', '?')}; ticks in the "
                   "figure are the lengths each model ran, the label its CPU time. Every probe "
@@ -259,7 +271,8 @@ def graded_horizon_lines(ctx: ReportContext, tasks: list[str]) -> list[str]:
 
 def winners_section(ctx: ReportContext) -> list[str]:
     return ["## Which model wins", "",
-            "Per task and length, the model with the lowest mean error, its 95 % interval, the "
+            f"Per task and length, the model with the lowest mean error, its "
+            f"{percent(CONFIDENCE)} interval, the "
             "runner-up, and the q-value of their paired comparison (bold: q < "
             f"{SIGNIFICANCE}). Where models solve the task, training stopped at the first "
             "evaluation under the success threshold, so their errors sit just below it and "
@@ -275,12 +288,14 @@ def error_section(ctx: ReportContext) -> list[str]:
                  "![error versus length](figures/error_vs_length.png)", "",
                  "Read off: where each line leaves the floor and climbs to the dashed "
                  "memoryless baseline is where that model stops carrying the information "
-                 "across T steps (mean over seeds; dots: the seeds; band: 95 % interval of the "
-                 "mean, Student's t below 10 seeds, drawn from 3 seeds on).", ""]
+                 f"across T steps (mean over seeds; dots: the seeds; band: {percent(CONFIDENCE)} "
+                 f"interval of the "
+                 f"mean, Student's t below {MIN_BOOTSTRAP_N} seeds, drawn from "
+                 f"{MIN_SEEDS_FOR_BAND} seeds on).", ""]
     for task in ctx.tasks:
         metric = ctx.agg[ctx.agg["task"] == task]["metric"].iloc[0]
-        lines += ["<details>", f"<summary><b>{task}</b> — mean {metric} [95 % CI], seeds "
-                  "solved, per length</summary>", "",
+        lines += ["<details>", f"<summary><b>{task}</b> — mean {metric} "
+                  f"[{percent(CONFIDENCE)} CI], seeds solved, per length</summary>", "",
                   error_table(ctx.agg, task, ctx.models, ctx.labels), "", "</details>", ""]
     return lines
 
@@ -394,13 +409,16 @@ def rules_section(ctx: ReportContext) -> list[str]:
             "training; every stop, best value and learning-rate choice was made on a separate "
             "validation set.",
             "- A cell whose loss became NaN/inf, or whose test error is non-finite or above "
-            "10x the baseline, is `diverged`: it counts as not solved, with the task's "
+            f"{times(DIVERGENCE_FACTOR)} the baseline, is `diverged`: it counts as not solved, "
+            f"with the task's "
             "baseline as its error, never as missing data, and is never named best. A cell "
             "that crashed (`error`) is left out of the statistics and counted.",
-            "- Intervals are 95 %: of the mean error (cut at 0), Student's t below 10 seeds "
+            f"- Intervals are {percent(CONFIDENCE)}: of the mean error (cut at 0), Student's t "
+            f"below {MIN_BOOTSTRAP_N} seeds "
             "(a bootstrap over 3 values would only give their range) and a percentile "
             "bootstrap with a "
-            "fixed seed from 10 on; none for one seed; Wilson for success rates; horizons "
+            f"fixed seed from {MIN_BOOTSTRAP_N} on; none for one seed; Wilson for success rates; "
+            f"horizons "
             "and L50 widened to the lengths run.", "",
             "<details><summary>Environment</summary>", ""] \
         + [f"- {key}: {env[key]}" for key in sorted(env)] + ["", "</details>", ""] \

@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchmark.schema import GRADIENT_COLUMNS, ColumnLog
+from benchmark.run.schema import GRADIENT_COLUMNS, ColumnLog
+from core.rules import REACH_FRACTION
 
 GROUPS = ("input_weights", "recurrent_weights", "biases", "readout", "other_weights")
-REACH_FRACTION = 1e-3  # the reach is the farthest distance still above this share of the peak
 MAX_PROFILE_POINTS = 256  # long profiles keep this many distances, log-spaced (storage bound)
 
 

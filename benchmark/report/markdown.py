@@ -31,3 +31,18 @@ def fmt(value: float, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:.{digits}g}"
+
+
+def percent(share: float) -> str:
+    """0.1 as "10 %", 0.95 as "95 %" (a rule's share, in the report's typography)."""
+    return f"{share * 100:g} %"
+
+
+def times(factor: float) -> str:
+    """10.0 as "10x" (a rule's multiple)."""
+    return f"{factor:g}x"
+
+
+def share_words(share: float) -> str:
+    """A share of the seeds in words: 0.5 as "half", others as a percentage."""
+    return {0.5: "half", 1.0: "all"}.get(share, percent(share))

@@ -1,4 +1,4 @@
-"""``python -m benchmark.search_bench`` (``make bench-search``): what the horizon search saves.
+"""``python -m benchmark.perf.search_bench`` (``make bench-search``): what the horizon search saves.
 
 The same question answered both ways, side by side: where does each model stop on adding and
 bit_memory between T = 10 and T = 1000? Once by the horizon search, once by a fixed grid at
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark import horizon_stats, stats
-from benchmark.config import Grid
-from benchmark.markdown import frame_table
-from benchmark.runner import run_grid
-from benchmark.search_runner import run_search
-from benchmark.store import RunStore, atomic_write, atomic_write_text
+from benchmark.analysis import horizon_stats, stats
+from benchmark.report.markdown import frame_table
+from benchmark.run.config import Grid
+from benchmark.run.runner import run_grid
+from benchmark.run.search_runner import run_search
+from benchmark.run.store import RunStore, atomic_write, atomic_write_text
 
 TARGET = 1 / 3  # the search should need at most this share of the fixed grid's CPU-seconds
 QUESTION = dict(tasks=("adding", "bit_memory"), models=("rnn", "gru", "lstm"), seeds=2,

@@ -23,14 +23,13 @@ import time
 import numpy as np
 import torch
 
-from benchmark import gradients
-from benchmark.config import Cell
-from benchmark.schema import CURVE_COLUMNS, ColumnLog
+from benchmark.run import gradients
+from benchmark.run.config import Cell
+from benchmark.run.schema import CURVE_COLUMNS, ColumnLog
+from core.rules import PROFILE_FRACTIONS, beats_baseline
 from models import build_model, model_label
 from tasks import get_task
-from tasks.base import beats_baseline
 
-PROFILE_FRACTIONS = (0.1, 0.25, 0.5)  # through-time checkpoints besides initialisation and end
 EVAL_CHUNK = 250  # test samples per forward pass: bounds memory at long lengths
 
 

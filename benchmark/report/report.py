@@ -2,7 +2,7 @@
 
 Nothing here trains or reads the clock: the same stored results give byte-identical output.
 The statistics are computed once here and handed to the figures and to the markdown sections
-(benchmark/report_sections.py).
+(benchmark/report/sections.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark import figures, gradient_figures, horizon_stats, plotting, stats, variants
-from benchmark.report_data import (
+from benchmark.analysis import horizon_stats, stats, variants
+from benchmark.report import figures, gradient_figures, plotting
+from benchmark.report.data import (
     curve_lengths,
     focus_lengths,
     held_after_stop,
@@ -22,9 +23,9 @@ from benchmark.report_data import (
     through_time_profiles,
     training_diagnostics,
 )
-from benchmark.report_sections import ReportContext, markdown
-from benchmark.schema import usable
-from benchmark.store import RunStore, atomic_write, atomic_write_text
+from benchmark.report.sections import ReportContext, markdown
+from benchmark.run.schema import usable
+from benchmark.run.store import RunStore, atomic_write, atomic_write_text
 
 
 def write_report(run_dir: str | Path, formats=("png",), page_width: float | None = None

@@ -7,11 +7,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from benchmark.config import GRID_FIELDS, Grid
-from benchmark.fields import check_value
+from benchmark.run.config import GRID_FIELDS, Grid
+from benchmark.run.fields import check_value
 from core.errors import UsageError
 
-PRESET_DIR = Path(__file__).parent / "presets"
+PRESET_DIR = Path(__file__).parent.parent / "presets"  # benchmark/presets/*.toml
 
 
 def preset_names() -> list[str]:

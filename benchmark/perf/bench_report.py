@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark import figures, plotting
-from benchmark.markdown import frame_table as _md_table
-from benchmark.store import atomic_write_text
+from benchmark.report import figures, plotting
+from benchmark.report.markdown import frame_table as _md_table
+from benchmark.run.store import atomic_write_text
 
 
 def _verdict(ok: bool) -> str:

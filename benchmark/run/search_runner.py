@@ -18,11 +18,12 @@ import os
 import pandas as pd
 from tqdm.auto import tqdm
 
-from benchmark.config import TUNE_SEED_OFFSET, Cell, Grid
-from benchmark.lr_selection import chosen_rates, select_lr
-from benchmark.runner import RunOutcome, engine, finished_summary, open_run, run_cell
-from benchmark.search import SearchPlan, bracket, next_probe
-from benchmark.store import RunStore, atomic_write
+from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
+from benchmark.run.lr_selection import chosen_rates, select_lr
+from benchmark.run.runner import RunOutcome, engine, finished_summary, open_run, run_cell
+from benchmark.run.search import SearchPlan, bracket, next_probe
+from benchmark.run.store import RunStore, atomic_write
+from core.rules import enough_solved
 
 
 @dataclasses.dataclass
@@ -136,7 +137,7 @@ class _Search:
             return
         length, reason = chain.probe
         n_solved = sum(bool(s.get("solved_validation")) for s in summaries)
-        solved = 2 * n_solved >= len(summaries)  # at least half the seeds, on validation
+        solved = bool(enough_solved(n_solved, len(summaries)))  # on validation
         chain.outcomes[length] = solved
         chain.probes.append({"task": chain.task, "model": chain.model, "seq_len": length,
                              "order": len(chain.probes), "reason": reason, "lr": chain.lr,

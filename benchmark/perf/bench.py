@@ -1,4 +1,4 @@
-"""``python -m benchmark.bench`` (``make bench``): speed and memory, measured side by side.
+"""``python -m benchmark.perf.bench`` (``make bench``): speed and memory, measured side by side.
 
 Writes ``results/bench/``: ``step_times.csv``, ``memory.csv``, ``scaling.csv``,
 ``tracking.csv``, ``bench.json`` (machine, versions, threads), ``bench.md`` and ``bench.png``.
@@ -21,13 +21,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from benchmark.bench_report import write_bench_report
-from benchmark.config import Cell, Grid
-from benchmark.environment import environment as run_environment
-from benchmark.runner import run_grid
-from benchmark.search_runner import run_search
-from benchmark.store import atomic_write, atomic_write_text
-from benchmark.train import train_cell
+from benchmark.perf.bench_report import write_bench_report
+from benchmark.run.config import Cell, Grid
+from benchmark.run.environment import environment as run_environment
+from benchmark.run.runner import run_grid
+from benchmark.run.search_runner import run_search
+from benchmark.run.store import atomic_write, atomic_write_text
+from benchmark.run.train import train_cell
 from models import build_model
 
 MODELS = ("rnn", "lstm_scratch", "gru", "gru_scratch", "exprnn", "indrnn", "lmu", "cornn",
@@ -180,7 +180,7 @@ def environment() -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmark.perf.bench", description=__doc__)
     parser.add_argument("--out", default="results/bench")
     parser.add_argument("--quick", action="store_true", help="short lengths only (for tests)")
     args = parser.parse_args(argv)

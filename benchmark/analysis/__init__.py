@@ -1,0 +1,1 @@
+"""The analysis: pure functions over a run's stored tables."""

@@ -1,0 +1,1 @@
+"""The measurements of the suite itself: make bench, make bench-search."""

@@ -1,0 +1,1 @@
+"""The run: settings, cells, execution, training, the run folder."""

@@ -153,8 +153,7 @@ def _command_list() -> int:
 
 
 def _command_run(args) -> int:
-    from benchmark.run.runner import run_grid
-    from benchmark.run.search_runner import plan_of, run_search
+    from benchmark.run.runner import plan_of, run
 
     grid = _grid_from_args(args)
     n_jobs = _parse_value("--n-jobs", args.n_jobs, "int")
@@ -162,7 +161,7 @@ def _command_run(args) -> int:
         raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
     out = Path(args.out) if args.out else Path("results") / Path(preset_path(args.preset)).stem
     if args.dry_run:
-        from benchmark.run.runner import check_backend, check_device
+        from benchmark.run.workers import check_backend, check_device
 
         check_backend(args.backend, args.scheduler)
         check_device(grid.device, args.backend)
@@ -177,9 +176,8 @@ def _command_run(args) -> int:
         print(f"{out}: {cells} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
               f"x {len(grid.lengths)} lengths x {grid.seeds} seeds){extra}; nothing run")
         return 0
-    runner = run_search if grid.search == "horizon" else run_grid
-    outcome = runner(grid, out, n_jobs=n_jobs, backend=args.backend,
-                       scheduler=args.scheduler, progress=not args.no_progress)
+    outcome = run(grid, out, n_jobs=n_jobs, backend=args.backend, scheduler=args.scheduler,
+                  progress=not args.no_progress)
     print(f"{out}: {outcome.total} cells, {outcome.skipped} already done, "
           f"{outcome.computed} computed, {outcome.failed} failed")
     if outcome.failed:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmark.run import runner, search_runner
+from benchmark.run import runner
 from benchmark.run.config import Cell, Grid, same_grid
 from benchmark.run.fields import positive_float, setting
 
@@ -78,8 +78,7 @@ def test_a_committed_reference_resumes_without_recomputing_a_cell(tmp_path, monk
     def no_training(cell, parent=None):
         raise AssertionError(f"recomputed {cell.id}")
 
-    monkeypatch.setattr(search_runner, "run_cell", no_training)
     monkeypatch.setattr(runner, "run_cell", no_training)
     grid = Grid.from_dict({k: v for k, v in record["grid"].items()})
-    outcome = search_runner.run_search(grid, out, n_jobs=1, progress=False)
+    outcome = runner.run_search(grid, out, n_jobs=1, progress=False)
     assert outcome.computed == 0 and outcome.skipped == 240

@@ -239,9 +239,9 @@ def test_workers_exit_when_the_run_is_killed_alone(tmp_path):
 def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, capsys,
                                                                       monkeypatch):
     pytest.importorskip("dask.distributed")
-    from benchmark.run import runner
+    from benchmark.run import workers
 
-    monkeypatch.setattr(runner, "DASK_CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(workers, "DASK_CONNECT_TIMEOUT", 1)
     code = cli.main(["run", "--preset", "smoke", "--backend", "dask", "--scheduler",
                      "tcp://127.0.0.1:1", "--out", str(tmp_path / "x"), "--no-progress"])
     err = capsys.readouterr().err

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from benchmark.run.schema import apply_divergence_rule
+from benchmark.run.judgement import apply_divergence_rule
 from core.rules import DIVERGENCE_FACTOR
 
 
@@ -34,7 +34,7 @@ def test_blow_ups_and_non_finite_losses_score_exactly_the_baseline():
 
 
 def test_old_cells_get_the_graded_outcome_only_where_the_summary_determines_it():
-    from benchmark.run.schema import fill_graded_outcome
+    from benchmark.run.migrations import fill_graded_outcome
 
     summary = pd.DataFrame([
         {"task": "adding", "status": "ok", "final_metric": 0.10, "baseline": 1 / 6},

@@ -24,8 +24,7 @@ import torch
 from benchmark.perf.bench_report import write_bench_report
 from benchmark.run.config import Cell, Grid
 from benchmark.run.environment import environment as run_environment
-from benchmark.run.runner import run_grid
-from benchmark.run.search_runner import run_search
+from benchmark.run.runner import run_grid, run_search
 from benchmark.run.store import atomic_write, atomic_write_text
 from benchmark.run.train import train_cell
 from models import build_model

@@ -23,8 +23,7 @@ import pandas as pd
 from benchmark.analysis import horizon_stats, stats
 from benchmark.report.markdown import frame_table
 from benchmark.run.config import Grid
-from benchmark.run.runner import run_grid
-from benchmark.run.search_runner import run_search
+from benchmark.run.runner import run_grid, run_search
 from benchmark.run.store import RunStore, atomic_write, atomic_write_text
 
 TARGET = 1 / 3  # the search should need at most this share of the fixed grid's CPU-seconds

@@ -1,238 +1,270 @@
-"""run_grid: run every cell of a grid in parallel through joblib, resumably.
+"""The one engine: a run is a set of chains of ordinary cells, submitted as results arrive.
 
-Workers (loky processes locally, Dask workers on a cluster) only compute; this process writes
-each result to the run folder the moment it arrives, so workers need no shared file system and
-a killed run loses no finished cell. A rerun skips cells whose file is whole and retries the
-ones that are missing, corrupt or recorded as ``error``. Longest cells are scheduled first so
-the last worker is not left alone with the biggest cell.
+A chain probes one length at a time: it runs the learning-rate tuning cells there (with
+``lr_grid``), chooses the rate on validation, runs the evaluation seeds, and asks its plan for
+the next length. A horizon search gives each (task, model) a chain whose plan climbs and
+bisects (``search.next_probe``); a fixed grid gives each (task, model, length) a chain whose
+plan probes that one length: a grid is a search that does not climb. Chains run side by side
+on the same workers, so the cores stay busy while each chain waits only for its own cells.
+
+This process alone writes: each result goes to the run folder the moment it arrives, so a
+killed run loses no finished cell, and a rerun skips every cell whose file is whole (and
+retries the missing, corrupt or crashed ones). A chain's decisions read only its own cells'
+numbers, so what runs is the same whatever ``n_jobs`` or backend.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-import sys
-import threading
-import time
-import traceback
+from collections.abc import Callable
 
-import joblib
+import pandas as pd
 from tqdm.auto import tqdm
 
-from benchmark.run.config import Cell, Grid, same_grid
-from benchmark.run.environment import environment, now
+from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
+from benchmark.run.judgement import judge
 from benchmark.run.lr_selection import chosen_rates, select_lr
-from benchmark.run.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, empty_columns
-from benchmark.run.store import CorruptCellFile, RunStore, atomic_write
-from benchmark.run.train import CellResult, train_cell
-from core.errors import UsageError
-from tasks import get_task
+from benchmark.run.search import SearchPlan, bracket, next_probe
+from benchmark.run.store import RunStore, atomic_write
+from benchmark.run.workers import (
+    RunOutcome,
+    capacity,
+    cost,
+    engine,
+    executor_for,
+    finished_summary,
+    open_run,
+    run_cell,
+    stop_workers,
+    wait_first,
+)
+from core.rules import enough_solved
 
-BACKENDS = ("loky", "dask")
-DASK_CONNECT_TIMEOUT = 10  # seconds to reach a --scheduler before giving up
+Plan = Callable[[dict[int, bool]], "tuple[int, str] | None"]  # outcomes -> next probe
 
 
 @dataclasses.dataclass
-class RunOutcome:
-    total: int
-    skipped: int  # finished in an earlier invocation
-    computed: int
-    failed: int  # status "error"
-    corrupt: list[str]  # cell files found unreadable and recomputed
+class Chain:
+    """One sequence of probes: what it probed and what it waits for."""
+
+    task: str
+    model: str
+    plan: Plan
+    outcomes: dict[int, bool] = dataclasses.field(default_factory=dict)
+    probes: list[dict] = dataclasses.field(default_factory=list)  # rows of search.csv
+    probe: tuple[int, str] | None = None  # the length being probed and why
+    phase: str = ""  # "tune" or "evaluate"
+    lr: float = float("nan")
+    waiting: set[str] = dataclasses.field(default_factory=set)  # ids of submitted cells
+    done: bool = False
 
 
-_watching: list[int] = []  # the pid this worker process watches, once started
+def plan_of(grid: Grid) -> SearchPlan:
+    return SearchPlan(min(grid.lengths), max(grid.lengths), grid.growth, grid.resolution)
 
 
-def exit_with(parent: int | None) -> None:
-    """In a local worker process, exit as soon as ``parent`` (the run's process) is gone: a
-    worker whose run was killed (SIGKILL or SIGTERM of the run alone, not its group) must
-    not idle on. Polls the parent pid once a second from a daemon thread; a no-op in the run's
-    own process, for remote (Dask) workers (``parent`` None) and when already watching."""
-    if parent is None or os.getpid() == parent or _watching:
-        return
-    _watching.append(parent)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)  # the run is gone: nothing will read this worker's results
-
-    threading.Thread(target=watch, name="longdep-exit-with-parent", daemon=True).start()
+def search_chains(grid: Grid) -> list[Chain]:
+    """One chain per (task, model), climbing and bisecting by ``search.next_probe``."""
+    plan = plan_of(grid)
+    return [Chain(task, model, lambda outcomes: next_probe(outcomes, plan))
+            for task in grid.tasks for model in grid.models]
 
 
-def run_cell(cell: Cell, parent: int | None = None) -> CellResult:
-    """train_cell that never raises: a bug or an out-of-memory becomes a status ``error``.
-    ``parent``: the run's pid, for a local worker to exit with it (see ``exit_with``)."""
-    exit_with(parent)
-    try:
-        return train_cell(cell)
-    except Exception as err:  # noqa: BLE001  (any failure of a plugged-in task/model)
-        line = traceback.format_exception_only(err)[-1].strip()
-        summary = {"cell_id": cell.id, **cell.to_dict(), "status": "error", "message": line,
-                   "solved": False}
-        return CellResult(cell, summary, empty_columns(CURVE_COLUMNS),
-                          empty_columns(GRADIENT_COLUMNS))
+def grid_chains(grid: Grid) -> list[Chain]:
+    """One chain per (task, model, length), probing that length once; the longest cells
+    first, so the last worker is not left alone with the biggest cell."""
+    chains = [Chain(task, model, lambda outcomes, n=length: None if outcomes else (n, "grid"))
+              for task in grid.tasks for length in grid.lengths for model in grid.models]
+    size = {id(c): cost(grid.cell(c.task, c.model, c.plan({})[0], 0)) for c in chains}
+    return sorted(chains, key=lambda c: size[id(c)], reverse=True)
 
 
-def cost(cell: Cell) -> float:
-    """A relative estimate of a cell's run time (for longest-first scheduling): the input
-    length (copy_memory's is seq_len + 20) times the work of one step."""
-    steps_in = get_task(cell.task, **dict(cell.task_params)).input_length(cell.seq_len)
-    return steps_in * cell.steps * cell.batch_size * cell.hidden_size
+class Engine:
+    """Drives chains to the end: submits their cells, writes results, counts, decides."""
+
+    def __init__(self, grid: Grid, store: RunStore, executor, client, bar,
+                 capacity: float) -> None:
+        self.grid, self.store, self.executor, self.client, self.bar = grid, store, executor, \
+            client, bar
+        self.capacity = capacity  # cells in the workers' hands at once
+        self.backlog: list[tuple[Chain, Cell]] = []  # cells waiting for a free worker
+        self.parent = None if client is not None else os.getpid()  # local workers exit with it
+        self.summaries: dict[str, dict] = {}  # cell id -> summary, every finished cell
+        self.futures: dict = {}  # future -> (chain, cell)
+        self.corrupt: list[str] = []
+        self.skipped = self.computed = self.failed = 0
+        self.tuning_cells: list[Cell] = []
+        self.evaluation_cells: list[Cell] = []
+
+    def cells(self, chain: Chain) -> list[Cell]:
+        length = chain.probe[0]
+        if chain.phase == "tune":
+            return [self.grid.cell(chain.task, chain.model, length, TUNE_SEED_OFFSET + s, lr=lr)
+                    for lr in self.grid.lr_grid for s in range(self.grid.tune_seeds)]
+        return [self.grid.cell(chain.task, chain.model, length, s, lr=chain.lr)
+                for s in range(self.grid.seeds)]
+
+    def advance(self, chain: Chain) -> None:
+        """Move a chain on until it waits for cells or is done."""
+        while not chain.waiting and not chain.done:
+            if chain.probe is None:
+                chain.probe = chain.plan(chain.outcomes)
+                if chain.probe is None:
+                    chain.done = True
+                    return
+                chain.phase, chain.lr = ("tune", float("nan")) if self.grid.lr_grid \
+                    else ("evaluate", self.grid.lr)
+            cells = self.cells(chain)
+            (self.tuning_cells if chain.phase == "tune" else self.evaluation_cells).extend(cells)
+            for cell in cells:
+                self.submit(chain, cell)
+            if not chain.waiting:
+                self.finish_phase(chain, cells)
+
+    def submit(self, chain: Chain, cell: Cell) -> None:
+        """Read a finished cell back, or send it to a worker."""
+        stored = finished_summary(self.store, cell, self.corrupt)
+        if stored is not None:
+            self.summaries[cell.id] = stored
+            self.skipped += 1
+            self.bar.update()
+            return
+        self.backlog.append((chain, cell))
+        chain.waiting.add(cell.id)
+
+    def dispatch(self) -> None:
+        """Send queued cells to the workers, no more at a time than they can run: the order
+        of the queue (longest first for a grid) is kept, and a stop (Ctrl-C, SIGTERM) finds
+        no queued work inside the executor (loky's manager thread races on it)."""
+        while self.backlog and len(self.futures) < self.capacity:
+            chain, cell = self.backlog.pop(0)
+            self.futures[self.executor.submit(run_cell, cell, self.parent)] = (chain, cell)
+
+    def finish_phase(self, chain: Chain, cells: list[Cell]) -> None:
+        summaries = judge(pd.DataFrame([self.summaries[c.id] for c in cells]))
+        if chain.phase == "tune":
+            chain.lr = chosen_rates(select_lr(summaries))[
+                (chain.task, chain.model, chain.probe[0])]
+            chain.phase = "evaluate"
+            return
+        length, reason = chain.probe
+        n_solved = int(summaries.get("solved_validation", pd.Series(dtype=bool))
+                       .fillna(False).astype(bool).sum())
+        solved = bool(enough_solved(n_solved, len(summaries)))  # on validation
+        chain.outcomes[length] = solved
+        chain.probes.append({"task": chain.task, "model": chain.model, "seq_len": length,
+                             "order": len(chain.probes), "reason": reason, "lr": chain.lr,
+                             "n_seeds": len(summaries), "n_solved_validation": n_solved,
+                             "solved": solved})
+        chain.probe = None
+
+    def receive(self, future) -> None:
+        """Write one finished cell and move its chain on."""
+        chain, cell = self.futures.pop(future)
+        result = future.result()
+        self.store.write_cell(result)
+        self.summaries[cell.id] = result.summary
+        self.computed += 1
+        self.failed += result.summary["status"] == "error"
+        self.bar.update()
+        chain.waiting.discard(cell.id)
+        if not chain.waiting:
+            self.finish_phase(chain, self.cells(chain))
+            self.advance(chain)
+
+    def run(self, chains: list[Chain]) -> None:
+        for chain in chains:
+            self.advance(chain)
+        self.dispatch()
+        while self.futures:
+            for future in wait_first(list(self.futures), self.client):
+                self.receive(future)
+            self.dispatch()
+
+    def outcome(self) -> RunOutcome:
+        return RunOutcome(self.skipped + self.computed, self.skipped, self.computed,
+                          self.failed, self.corrupt)
 
 
-def check_backend(backend: str, scheduler: str | None) -> None:
-    """Refuse a bad engine choice before anything is written."""
-    if backend not in BACKENDS:
-        raise UsageError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
-    if scheduler and backend != "dask":
-        raise UsageError("--scheduler needs --backend dask")
-    if backend == "dask":
-        try:
-            import dask.distributed
-        except ImportError:
-            raise UsageError("--backend dask needs the dask extra: pip install '.[dask]'") \
-                from None
-        if scheduler:  # reach it before anything is written
+def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_jobs: int,
+               backend: str, scheduler: str | None, progress: bool,
+               total: int | None = None) -> tuple[RunStore, Engine]:
+    """Run (or resume) ``chains`` into the folder ``out``; the engine holds what was done."""
+    store = RunStore(out)
+    with open_run(store, grid, n_jobs, backend, scheduler):
+        bar = tqdm(total=total, unit="cell", disable=not progress, desc=store.root.name,
+                   dynamic_ncols=True)
+        with bar, engine(backend, n_jobs, scheduler) as client:
+            executor = executor_for(client, n_jobs)
+            run = Engine(grid, store, executor, client, bar, capacity(client, n_jobs))
             try:
-                dask.distributed.Client(scheduler, timeout=DASK_CONNECT_TIMEOUT).close()
-            except (OSError, TimeoutError, ValueError) as err:
-                raise UsageError(f"--scheduler {scheduler}: no Dask scheduler answered within "
-                                 f"{DASK_CONNECT_TIMEOUT} s ({type(err).__name__})") from None
-
-
-def check_device(device: str, backend: str) -> None:
-    """A local run on a GPU needs one here (Dask workers may have GPUs this machine lacks)."""
-    import torch
-
-    if device == "cuda" and backend == "loky" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device on this machine; use --device cpu")
-
-
-@contextlib.contextmanager
-def engine(backend: str, n_jobs: int, scheduler: str | None):
-    """joblib's parallel configuration for the chosen engine; yields the Dask client where
-    there is one (None for loky)."""
-    if backend == "loky":
-        with joblib.parallel_config(backend="loky", n_jobs=n_jobs):
-            yield None
-        return
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        client = Client(scheduler)
-        cluster = None
-    else:
-        workers = n_jobs if n_jobs > 0 else os.cpu_count()
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        with joblib.parallel_config(backend="dask"):
-            yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-@contextlib.contextmanager
-def open_run(store: RunStore, grid: Grid, n_jobs: int, backend: str, scheduler: str | None):
-    """Check the engine, take the folder's lock, refuse a folder of another grid, clean up a
-    killed run's partial writes and keep run.json current (finished when the body returns)."""
-    check_backend(backend, scheduler)
-    check_device(grid.device, backend)
-    with store.lock():
-        previous = store.read_run()
-        if previous is not None and not same_grid(previous.get("grid", {}), grid):
-            raise UsageError(f"{store.root} holds a different grid; rerun with the same preset "
-                             "and flags to resume it, or choose another --out")
-        store.remove_partial_writes()
-        if previous is not None and (upgraded := _upgrade(store)):
-            print(f"note: {upgraded} cell files of an earlier version got their checksums",
-                  file=sys.stderr)
-        record = previous or {"grid": grid.to_dict(), "started": now()}
-        record.update(environment=environment(), resumed=previous is not None,
-                      n_jobs=n_jobs, backend=backend, finished=None)
-        store.write_run(record)
-        yield record
-        record["finished"] = now()
-        store.write_run(record)
-
-
-def _upgrade(store: RunStore) -> int:
-    """Checksums for cell files written before they existed; unreadable ones are left for the
-    run to report and recompute."""
-    upgraded = 0
-    for path in sorted(store.cells_dir.glob("*.npz")):
-        try:
-            upgraded += store.add_checksum(path)
-        except CorruptCellFile:
-            continue
-    return upgraded
+                run.run(chains)
+            except BaseException:
+                stop_workers(executor)
+                raise
+        write_tables(store, run)
+        if grid.search == "horizon":
+            write_search_table(store, run, chains, plan_of(grid))
+    return store, run
 
 
 def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
              scheduler: str | None = None, progress: bool = True) -> RunOutcome:
-    """Run (or resume) ``grid`` into the folder ``out``; returns what was done."""
-    store = RunStore(out)
-    parent = os.getpid() if backend == "loky" else None  # local workers exit with it
-    with open_run(store, grid, n_jobs, backend, scheduler):
-        tuning = grid.tuning_cells()
-        bar = tqdm(total=len(tuning) + len(grid.cells()), unit="cell", disable=not progress,
-                   desc=store.root.name, dynamic_ncols=True)
-        with bar, engine(backend, n_jobs, scheduler):
-            chosen = None
-            outcomes = []
-            if tuning:  # phase 1: every learning rate on tuning seeds, scored on validation
-                outcomes.append(_execute(store, tuning, n_jobs, bar, parent))
-                store.write_tables(tuning, prefix="tuning_")
-                selection = select_lr(store.load_summary(prefix="tuning_"))
-                atomic_write(store.root / "lr_selection.csv",
-                             lambda h: selection.to_csv(h, index=False))
-                chosen = chosen_rates(selection)
-            cells = grid.cells(chosen)  # phase 2: evaluation seeds on the test set
-            outcomes.append(_execute(store, cells, n_jobs, bar, parent))
-        store.write_tables(cells)
-    total = sum(o.total for o in outcomes)
-    return RunOutcome(total, sum(o.skipped for o in outcomes), sum(o.computed for o in outcomes),
-                      sum(o.failed for o in outcomes), [c for o in outcomes for c in o.corrupt])
+    """Run (or resume) every cell of ``grid`` into the folder ``out``."""
+    evaluation, tuning = grid.n_cells()
+    _, run = run_chains(grid, out, grid_chains(grid), n_jobs=n_jobs, backend=backend,
+                        scheduler=scheduler, progress=progress, total=evaluation + tuning)
+    return run.outcome()
 
 
-def _execute(store: RunStore, cells: list[Cell], n_jobs: int, bar, parent: int | None
-             ) -> RunOutcome:
-    """Compute the cells that are not already stored, longest first, writing each as it comes."""
-    pending, corrupt = _pending(store, cells)
-    bar.update(len(cells) - len(pending))
-    pending.sort(key=cost, reverse=True)
-    failed = 0
-    jobs = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    for result in jobs(joblib.delayed(run_cell)(cell, parent) for cell in pending):
-        store.write_cell(result)
-        failed += result.summary["status"] == "error"
-        bar.update()
-    return RunOutcome(len(cells), len(cells) - len(pending), len(pending), failed, corrupt)
+def run_search(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
+               scheduler: str | None = None, progress: bool = True) -> RunOutcome:
+    """Run (or resume) the horizon search of ``grid`` into ``out``."""
+    _, run = run_chains(grid, out, search_chains(grid), n_jobs=n_jobs, backend=backend,
+                        scheduler=scheduler, progress=progress)
+    return run.outcome()
 
 
-def finished_summary(store: RunStore, cell: Cell, corrupt: list[str]) -> dict | None:
-    """The stored summary of a finished cell, or None if it must be (re)computed: no file, an
-    unreadable file (reported in one line and appended to ``corrupt``), or a recorded error."""
-    path = store.cell_path(cell)
-    if not path.exists():
-        return None
-    try:
-        summary = store.read_cell(path)["summary"]
-    except CorruptCellFile as err:
-        print(f"warning: corrupt cell file, recomputing: {err}", file=sys.stderr)
-        corrupt.append(path.name)
-        return None
-    return None if summary.get("status") == "error" else summary
+def run(grid: Grid, out: str | os.PathLike, **options) -> RunOutcome:
+    """The grid's own kind of run: its horizon search, or every cell of its lengths."""
+    return (run_search if grid.search == "horizon" else run_grid)(grid, out, **options)
 
 
-def _pending(store: RunStore, cells: list[Cell]) -> tuple[list[Cell], list[str]]:
-    """Cells to (re)compute (see ``finished_summary``)."""
-    corrupt: list[str] = []
-    pending = [cell for cell in cells if finished_summary(store, cell, corrupt) is None]
-    return pending, corrupt
+def in_grid_order(grid: Grid, cells: list[Cell], tuning: bool = False) -> list[Cell]:
+    """Each cell once, in the grid's order (task, length, [rate,] seed, model; as
+    ``Grid.cells`` and ``Grid.tuning_cells`` list them), whatever order they finished in: the
+    tables of a run do not depend on timing or n_jobs."""
+    tasks = {key: i for i, key in enumerate(grid.tasks)}
+    models = {key: i for i, key in enumerate(grid.models)}
+    rates = {lr: i for i, lr in enumerate(grid.lr_grid)}
+
+    def position(cell: Cell) -> tuple:
+        rate = rates.get(cell.lr, len(rates)) if tuning else 0
+        return tasks[cell.task], cell.seq_len, rate, cell.seed, models[cell.model]
+
+    return sorted({cell.id: cell for cell in cells}.values(), key=position)
+
+
+def write_tables(store: RunStore, run: Engine) -> None:
+    """summary.csv and the long tables of the evaluation cells; the tuning cells' summary
+    and the learning-rate selection where rates were tuned."""
+    store.write_tables(in_grid_order(run.grid, run.evaluation_cells))
+    if run.tuning_cells:
+        store.write_tables(in_grid_order(run.grid, run.tuning_cells, tuning=True),
+                           prefix="tuning_")
+        selection = select_lr(store.load_summary(prefix="tuning_"))
+        atomic_write(store.root / "lr_selection.csv", lambda h: selection.to_csv(h, index=False))
+
+
+def write_search_table(store: RunStore, run: Engine, chains: list[Chain],
+                       plan: SearchPlan) -> None:
+    """search.csv: every probe of every chain, with the chain's validation bracket."""
+    rows = []
+    for chain in chains:
+        found = bracket(chain.outcomes, plan)
+        for row in chain.probes:
+            rows.append({**row, "bracket_solved": found.solved,
+                         "bracket_failed": found.failed if found.failed is not None else -1})
+    table = pd.DataFrame(rows)
+    atomic_write(store.root / "search.csv", lambda h: table.to_csv(h, index=False))

@@ -25,8 +25,8 @@ REASONS = ("climb", "confirm", "bisect")
 class SearchPlan:
     start: int  # the first (shortest) length
     cap: int  # the longest length the search may run
-    growth: float = 2.0  # climb factor
-    resolution: float = 1.25  # stop bisecting when failed / solved <= this
+    growth: float  # climb factor (the grid's --growth, declared with its default there)
+    resolution: float  # stop bisecting when failed / solved <= this (the grid's --resolution)
 
     def __post_init__(self) -> None:
         if not (1 <= self.start <= self.cap):

@@ -2,7 +2,7 @@
 
     run.json              the grid, library versions, git commit, machine, start/end times
     cells/<cell-id>.npz   one finished cell (the resume unit): summary, curve, gradient records
-    summary.csv           one row per cell
+    summary.csv           one row per cell, as measured (``load_summary`` judges it on read)
     curves.parquet        long: task, model, seq_len, seed, step, metric, value
     gradients.parquet     long: task, model, seq_len, seed, step, kind, t, value
 
@@ -25,18 +25,18 @@ import numpy as np
 import pandas as pd
 
 from benchmark.run.config import Cell
+from benchmark.run.judgement import judge
 from benchmark.run.schema import (
+    CHECKSUM,
     CURVE_COLUMNS,
     GRADIENT_COLUMNS,
     KEYS,
-    apply_divergence_rule,
-    fill_graded_outcome,
+    CorruptCellFile,
 )
 from core.errors import UsageError
 
 REQUIRED_SUMMARY = KEYS + ["status", "model_label", "final_metric", "solved", "baseline",
                            "input_length", "wall_seconds"]
-CHECKSUM = "sha256"  # the member of a cell file that holds the checksum of the others
 
 
 def content_checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -47,10 +47,6 @@ def content_checksum(arrays: dict[str, np.ndarray]) -> str:
         digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()
-
-
-class CorruptCellFile(Exception):
-    """A cell file that cannot be read back (truncated, not an npz, missing fields)."""
 
 
 def atomic_write(path: Path, write) -> None:
@@ -134,10 +130,10 @@ class RunStore:
         arrays = {"summary": np.array(json.dumps(result.summary, default=_json_default))}
         arrays.update({f"curve_{k}": v for k, v in result.curve.items()})
         arrays.update({f"grad_{k}": v for k, v in result.gradients.items()})
-        self._write_arrays(self.cell_path(result.cell), arrays)
+        self.write_arrays(self.cell_path(result.cell), arrays)
 
     @staticmethod
-    def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
         arrays = {**arrays, CHECKSUM: np.array(content_checksum(arrays))}
         atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
 
@@ -175,23 +171,6 @@ class RunStore:
             raise CorruptCellFile(f"{path}: missing columns")
         return record
 
-    def add_checksum(self, path: Path) -> bool:
-        """Give a cell file written before checksums existed its checksum, after reading it
-        back whole (CorruptCellFile if it cannot be); False if it has one already. Call while
-        holding the lock."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                if CHECKSUM in data.files:
-                    return False
-        except Exception as err:  # noqa: BLE001
-            raise CorruptCellFile(f"{path}: {type(err).__name__}: {err}") from None
-        record = self.read_cell(path, legacy=True)
-        arrays = {"summary": np.array(json.dumps(record["summary"]))}
-        arrays.update({f"curve_{k}": v for k, v in record["curve"].items()})
-        arrays.update({f"grad_{k}": v for k, v in record["gradients"].items()})
-        self._write_arrays(path, arrays)
-        return True
-
     def remove_partial_writes(self) -> int:
         """Delete temporary files left by a killed writer (call only while holding the lock)."""
         partial = list(self.root.glob(".*.tmp")) + list(self.cells_dir.glob(".*.tmp"))
@@ -215,7 +194,7 @@ class RunStore:
             grads.append(_long_frame(keys, record["gradients"]))
         if not summaries:
             return
-        summary = apply_divergence_rule(fill_graded_outcome(pd.DataFrame(summaries)))
+        summary = pd.DataFrame(summaries)  # as measured: judged on read (judgement.py)
         summary["task_params"] = summary["task_params"].map(lambda p: json.dumps(p,
                                                                                 sort_keys=True))
         summary = summary.sort_values(KEYS, kind="stable").reset_index(drop=True)
@@ -230,15 +209,16 @@ class RunStore:
             atomic_write(self.root / f"{name}.parquet",
                          lambda h, t=table: t.to_parquet(h, compression="zstd", index=False))
 
-    def load_summary(self, prefix: str = "") -> pd.DataFrame:
-        return _read(self.root / f"{prefix}summary.csv", pd.read_csv)
+    def load_summary(self, prefix: str = "", raw: bool = False) -> pd.DataFrame:
+        """A summary table as every decision and statistic reads it (``judge``: older forms
+        brought up to date, the divergence rule applied); ``raw``: as measured."""
+        summary = _read(self.root / f"{prefix}summary.csv", pd.read_csv)
+        return summary if raw else judge(summary)
 
     def load_usable_summary(self) -> pd.DataFrame:
         """The summary for analysis, checked first: a damaged table, missing columns or a run
         with no usable cell (all crashed) is one UsageError, before anything is written."""
         summary = self.load_summary()
-        if "final_metric" in summary.columns and "task" in summary.columns:
-            summary = fill_graded_outcome(summary)  # tables written before it existed
         if "status" in summary.columns and summary["status"].eq("error").all():
             raise UsageError(f"{self.root}: none of its {len(summary)} cells is usable (all "
                              "crashed); see the message column of summary.csv")

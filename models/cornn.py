@@ -60,7 +60,7 @@ def _positive(value: float) -> bool:
     return 0 < value <= 1000
 
 
-@register("cornn", label="coRNN", family="oscillator",
+@register("cornn", marker="X", label="coRNN", family="oscillator",
           description="coupled oscillatory RNN: damped driven oscillators, bounded states "
                       "(Rusch & Mishra 2021)",
           options=(Option("dt", float, "time step", check=lambda v: 0 < v <= 1,

@@ -76,7 +76,7 @@ OPTIONS = (Option("nonlinearity", str, "the activation", choices=("tanh", "modre
                   "default, or Henaff et al.'s block rotations", choices=("default", "henaff")))
 
 
-@register("exprnn", label="expRNN (orthogonal)", family="rnn", options=OPTIONS,
+@register("exprnn", marker="D", label="expRNN (orthogonal)", family="rnn", options=OPTIONS,
           description="tanh RNN with an orthogonal recurrent matrix W_hh = exp(A), A skew "
                       "(Lezcano-Casado & Martinez-Rubio 2019); nonlinearity=modrelu and "
                       "init=henaff give the authors' cell")

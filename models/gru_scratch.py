@@ -37,7 +37,7 @@ class ScratchGRU(ScratchRecurrence):
         return (n + z * (h - n),)
 
 
-@register("gru_scratch", label="scratch GRU", family="gru", twin="gru",
+@register("gru_scratch", marker=">", label="scratch GRU", family="gru", twin="gru",
           description="GRU written from the gate equations (parity-tested against nn.GRU)")
 def build(input_dim: int, hidden_size: int) -> nn.Module:
     return ScratchGRU(input_dim, hidden_size)

@@ -44,7 +44,7 @@ class IndRNNCore(nn.Module):
         return torch.stack(outputs, dim=1), h.unsqueeze(0)  # (B, T, H), (1, B, H)
 
 
-@register("indrnn", label="IndRNN", family="rnn",
+@register("indrnn", marker="v", label="IndRNN", family="rnn",
           description="independently recurrent ReLU network, |u| <= 2^(1/T) (Li et al. 2018)")
 def build(input_dim: int, hidden_size: int, *, seq_len: int | None = None) -> nn.Module:
     return IndRNNCore(input_dim, hidden_size, seq_len)

@@ -94,7 +94,7 @@ class LMUCore(nn.Module):
         return torch.stack(outputs, dim=1), (h.unsqueeze(0), m.unsqueeze(0))
 
 
-@register("lmu", label="LMU", family="lmu",
+@register("lmu", marker="P", label="LMU", family="lmu",
           description="Legendre Memory Unit: a fixed linear memory of the last theta steps "
                       "(Voelker et al. 2019)",
           options=(Option("order", int, "memory order d (Legendre polynomials)",

@@ -60,7 +60,7 @@ def lstm_init(core: nn.Module, forget_bias: float | None, chrono: str | None,
     return init_chrono(init_forget_bias(core, forget_bias), chrono, seq_len)
 
 
-@register("lstm", label="nn.LSTM", family="lstm", options=LSTM_OPTIONS,
+@register("lstm", marker="s", label="nn.LSTM", family="lstm", options=LSTM_OPTIONS,
           description="long short-term memory (torch.nn.LSTM); options: forget_bias, chrono")
 def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None,
           chrono: str | None = None, seq_len: int | None = None) -> nn.Module:

@@ -22,13 +22,17 @@ from models.options import Option, canonical_spec, parse_spec, typed_options
 from models.readout import SequenceModel
 
 MODELS = Registry("model")
+# How the report tells families apart: each family's slot in a colour-blind palette (a family
+# not listed, a plug-in's, gets one by a hash of its name). A model's own marker is its
+# registration's ``marker``.
+FAMILY_COLOURS = {"rnn": 0, "lstm": 1, "gru": 2, "lmu": 4, "oscillator": 3, "plugin": 7}
 
 
 def register(key: str, *, label: str, description: str, family: str,
-             twin: str | None = None, options: tuple[Option, ...] = ()
-             ) -> Callable[[Any], Any]:
+             twin: str | None = None, options: tuple[Option, ...] = (),
+             marker: str | None = None) -> Callable[[Any], Any]:
     return MODELS.register(key, label=label, description=description, family=family,
-                           twin=twin, options=tuple(options))
+                           twin=twin, options=tuple(options), marker=marker)
 
 
 def resolve(spec: str) -> tuple[str, dict]:
@@ -45,12 +49,14 @@ def model_label(spec: str) -> str:
 
 
 def model_traits(spec: str) -> dict[str, Any]:
-    """The registry's metadata of the model a spec names: family, twin (or None)."""
+    """The registry's metadata of the model a spec names: family, twin (or None), marker (or
+    None) and its family's colour slot (or None)."""
     key, _ = parse_spec(spec, MODELS.keys())
     if key not in MODELS:
-        return {"family": key, "twin": None}
+        return {"family": key, "twin": None, "marker": None, "colour": None}
     traits = MODELS.entry(key).traits
-    return {"family": traits["family"], "twin": traits["twin"]}
+    return {"family": traits["family"], "twin": traits["twin"],
+            "marker": traits.get("marker"), "colour": FAMILY_COLOURS.get(traits["family"])}
 
 
 def check_spec(spec: str) -> str:

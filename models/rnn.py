@@ -18,7 +18,7 @@ RNN_OPTIONS = (
 )
 
 
-@register("rnn", label="simple RNN", family="rnn", options=RNN_OPTIONS,
+@register("rnn", marker="o", label="simple RNN", family="rnn", options=RNN_OPTIONS,
           description="Elman RNN (torch.nn.RNN); options: nonlinearity=tanh|relu, "
                       "init=default|identity")
 def build(input_dim: int, hidden_size: int, *, nonlinearity: str = "tanh",

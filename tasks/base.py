@@ -33,6 +33,16 @@ class Task:
     # What the literature's graded outcome compares with the memoryless baseline: the test
     # "metric" (adding: MSE) or the training "loss" (copy_memory: cross-entropy)
     graded_on: ClassVar[str] = "metric"
+    # How the report names and draws the task (it holds no task names of its own):
+    metric_label: ClassVar[str] = ""  # the metric in words, e.g. "MSE" ("": its name)
+    log_scale: ClassVar[bool] = False  # errors spread over decades: drawn on a log axis
+    graded_baseline_formula: ClassVar[str] = ""  # the memoryless loss in symbols, if not flat
+    probe_scope: ClassVar[str] = ""  # what the gradient probe's loss covers, if not the whole
+                                     # training loss (see probe_loss)
+    # The task's error read as the shortest input window whose optimal linear predictor does
+    # as well (a control task's noise averaging): a method ``(metric, seq_len) -> window``
+    # where the task has that reading, None where it does not.
+    effective_window = None
 
     def __post_init__(self) -> None:
         self.check()
@@ -136,6 +146,8 @@ class RegressionTask(Task):
 
     kind: ClassVar[str] = "regression"
     metric_name: ClassVar[str] = "mse"
+    metric_label: ClassVar[str] = "MSE"
+    log_scale: ClassVar[bool] = True
 
     def loss(self, output, target):
         return F.mse_loss(output, target)
@@ -149,6 +161,7 @@ class BinaryClassificationTask(Task):
 
     kind: ClassVar[str] = "classification"
     metric_name: ClassVar[str] = "error_rate"
+    metric_label: ClassVar[str] = "error rate"
     output_dim: ClassVar[int] = 1
 
     def loss(self, output, target):
@@ -164,6 +177,7 @@ class MulticlassTask(Task):
 
     kind: ClassVar[str] = "classification"
     metric_name: ClassVar[str] = "error_rate"
+    metric_label: ClassVar[str] = "error rate"
 
     def loss(self, output, target):
         return F.cross_entropy(output, target.argmax(dim=-1))

@@ -43,6 +43,9 @@ class CopyMemory(Task):
     success_rule: ClassVar[str] = "error rate on the 10 copied symbols <= 0.05 (chance 7/8)"
     # the papers plot the cross-entropy against the memoryless 10 ln 8 / (T + 20)
     graded_on: ClassVar[str] = "loss"
+    metric_label: ClassVar[str] = "error rate"
+    graded_baseline_formula: ClassVar[str] = "10 ln 8 / (T + 20)"
+    probe_scope: ClassVar[str] = "the 10 copied symbols, not the blanks before them"
 
     def _generate(self, n, seq_len, rng):
         total = seq_len + 2 * N_COPY

@@ -82,10 +82,10 @@ def test_every_import_runs_down_the_layers():
 def test_the_checker_sees_a_back_arrow(tmp_path):
     """The rule is not vacuous: a run module importing the report is caught."""
     fake = tmp_path / "runner.py"
-    fake.write_text("def f():\n    from benchmark.report import figures\n")
+    fake.write_text("def f():\n    from benchmark.report import catalogue\n")
     targets = imports_of(fake, "benchmark.run.runner")
-    assert "benchmark.report.figures" in targets
-    assert not allowed("benchmark.run", "benchmark.report.figures")
+    assert "benchmark.report.catalogue" in targets
+    assert not allowed("benchmark.run", "benchmark.report.catalogue")
     assert not allowed("benchmark.analysis", "benchmark.run.train")
     assert allowed("benchmark.report", "benchmark.run.store")
 

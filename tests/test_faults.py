@@ -332,7 +332,7 @@ def test_report_of_a_partly_or_wholly_crashed_run(tmp_path, capsys, temporary_mo
 
 
 def test_a_report_that_fails_leaves_the_previous_one_whole(smoke_copy, monkeypatch):
-    from benchmark.report import figures
+    from benchmark.report import training_figures
     from benchmark.report.report import write_report
 
     write_report(smoke_copy)
@@ -341,7 +341,7 @@ def test_a_report_that_fails_leaves_the_previous_one_whole(smoke_copy, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("a figure failed half way")
 
-    monkeypatch.setattr(figures, "cost", broken)
+    monkeypatch.setattr(training_figures, "cost", broken)
     (smoke_copy / "summary.csv").write_text(
         (smoke_copy / "summary.csv").read_text().replace(",ok,", ",diverged,", 1))
     with pytest.raises(RuntimeError):

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from benchmark.report import figures, plotting
+from benchmark.report import length_figures, plotting
 from benchmark.report.data import curve_lengths
+from benchmark.report.page import SCREEN, Page
 from benchmark.report.report import write_report
 
 ZOO = ["rnn", "rnn:init=identity:nonlinearity=relu", "exprnn", "indrnn", "lstm",
@@ -58,12 +59,12 @@ def test_curve_lengths_of_one_length_and_of_nothing_solved():
 
 def test_a_search_gets_a_probe_map_and_a_grid_a_heatmap(monkeypatch, tmp_path):
     drawn = []
-    monkeypatch.setattr(figures, "_probe_map", lambda *a: drawn.append("probe map"))
-    monkeypatch.setattr(figures, "_heatmap", lambda *a: drawn.append("heatmap"))
+    monkeypatch.setattr(length_figures, "_probe_map", lambda *a: drawn.append("probe map"))
+    monkeypatch.setattr(length_figures, "_heatmap", lambda *a: drawn.append("heatmap"))
     grid = _agg([("t", "a", n, 1.0) for n in (10, 30, 100)])
     search = _agg([("t", "a", n, 1.0) for n in range(10, 10 + 9 * 5, 5)])
     for agg in (grid, search):
-        figures.success_heatmap(agg, ["a"], {"a": "a"}, tmp_path / "x.png")
+        length_figures.success_heatmap(agg, ["a"], {"a": "a"}, tmp_path / "x.png")
     assert drawn == ["heatmap", "probe map"]
 
 
@@ -109,24 +110,19 @@ def test_a_one_length_run_draws_training_curves_and_no_length_sweep(one_length_r
 def test_panels_wrap_on_a_narrow_page_and_keep_their_logical_order():
     import matplotlib.pyplot as plt
 
-    try:
-        plotting.set_page_width(3.5)
-        fig, axes = plotting.panels(4, rows=2, sharey="col")
-        assert axes.shape == (2, 4)
-        # one panel per figure row on a one-column page: logical (r, c) is figure row 4r + c
-        assert [axes[r][c].get_subplotspec().rowspan.start for r in range(2)
-                for c in range(4)] == list(range(8))
-        # "col" shares the y axis of a logical column (the same task) and nothing else
-        assert axes[1][2].get_shared_y_axes().joined(axes[0][2], axes[1][2])
-        assert not axes[0][1].get_shared_y_axes().joined(axes[0][1], axes[0][2])
-        plt.close(fig)
-        plotting.set_page_width(7.0)
-        fig, axes = plotting.panels(4, width=4.2)
-        assert len(fig.axes) == 4 and axes.shape == (1, 4)  # 3 + 1: two figure rows
-        assert axes[0][3].get_subplotspec().rowspan.start == 1
-        plt.close(fig)
-    finally:
-        plotting.set_page_width(None)
-    fig, axes = plotting.panels(4)  # the screen: one row, as drawn before
+    fig, axes = plotting.panels(Page.of(3.5), 4, rows=2, sharey="col")
+    assert axes.shape == (2, 4)
+    # one panel per figure row on a one-column page: logical (r, c) is figure row 4r + c
+    assert [axes[r][c].get_subplotspec().rowspan.start for r in range(2)
+            for c in range(4)] == list(range(8))
+    # "col" shares the y axis of a logical column (the same task) and nothing else
+    assert axes[1][2].get_shared_y_axes().joined(axes[0][2], axes[1][2])
+    assert not axes[0][1].get_shared_y_axes().joined(axes[0][1], axes[0][2])
+    plt.close(fig)
+    fig, axes = plotting.panels(Page.of(7.0), 4, width=4.2)
+    assert len(fig.axes) == 4 and axes.shape == (1, 4)  # 3 + 1: two figure rows
+    assert axes[0][3].get_subplotspec().rowspan.start == 1
+    plt.close(fig)
+    fig, axes = plotting.panels(SCREEN, 4)  # the screen: one row, as drawn before
     assert {ax.get_subplotspec().rowspan.start for ax in axes.flat} == {0}
     plt.close(fig)

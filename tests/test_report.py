@@ -107,19 +107,16 @@ def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
     from PIL import Image
 
     from benchmark import cli
-    from benchmark.report import plotting
+    from benchmark.report.page import DPI
 
     run = smoke_copy
-    try:
-        write_report(run, ["png", "svg", "pdf"], page_width=7.0)
-    finally:
-        plotting.set_page_width(None)  # screen sizes for the tests after
+    write_report(run, ["png", "svg", "pdf"], page_width=7.0)
     vectors = sorted(p for p in (run / "figures").iterdir() if p.suffix in (".svg", ".pdf"))
     pngs = sorted((run / "figures").glob("*.png"))
     assert len(vectors) == 2 * len(pngs) and len(pngs) >= 8
     assert all(p.read_bytes().startswith(b"%PDF") for p in vectors if p.suffix == ".pdf")
     for png in pngs:  # every figure fits the page it was drawn for
-        assert Image.open(png).size[0] / plotting.DPI <= 7.0 + 1 / plotting.DPI, png.name
+        assert Image.open(png).size[0] / DPI <= 7.0 + 1 / DPI, png.name
     for args, says in ((["--figure-format", "png,eps"], "figure format 'eps' is unknown"),
                        (["--page-width", "wide"], "is not a number of inches"),
                        (["--page-width", "1"], "is too narrow")):
@@ -131,18 +128,15 @@ def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
 def test_a_vector_figure_is_byte_identical_when_saved_again(tmp_path):
     import matplotlib.pyplot as plt
 
-    from benchmark.report import plotting
+    from benchmark.report.page import Page
 
     digests = []
-    plotting.set_formats(["svg", "pdf"])
-    try:
-        for _ in range(2):
-            fig, ax = plt.subplots()
-            ax.plot([1, 2, 3], [3, 1, 2], label="a line")
-            ax.legend()
-            plotting.save(fig, tmp_path / "f.png")
-            digests.append({s: hashlib.sha256((tmp_path / f"f.{s}").read_bytes()).hexdigest()
-                            for s in ("png", "svg", "pdf")})
-    finally:
-        plotting.set_formats(["png"])
+    page = Page.of(None, ["svg", "pdf"])
+    for _ in range(2):
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], [3, 1, 2], label="a line")
+        ax.legend()
+        page.save(fig, tmp_path / "f.png")
+        digests.append({s: hashlib.sha256((tmp_path / f"f.{s}").read_bytes()).hexdigest()
+                        for s in ("png", "svg", "pdf")})
     assert digests[0] == digests[1]

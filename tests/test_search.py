@@ -16,7 +16,7 @@ import torch
 from benchmark.analysis import horizon_stats, stats
 from benchmark.run.config import Grid
 from benchmark.run.runner import run_search
-from benchmark.run.search import SearchPlan, bracket, next_probe
+from benchmark.run.search import SearchPlan, next_probe, validation_bracket
 from tasks import TASKS, Task
 from tests.conftest import ROOT, run_cli
 
@@ -66,7 +66,7 @@ def _probes(horizon, unlucky=0, plan=PLAN):
     while (probe := next_probe(outcomes, plan)) is not None:
         probes.append(probe)
         outcomes[probe[0]] = probe[0] <= horizon and probe[0] != unlucky
-    return probes, bracket(outcomes, plan)
+    return probes, validation_bracket(outcomes, plan)
 
 
 def test_the_rule_climbs_confirms_and_bisects():
@@ -85,7 +85,7 @@ def test_one_unlucky_length_does_not_end_the_climb():
 
 def test_the_edges_of_the_range():
     assert _probes(5)[0] == [(10, "climb"), (20, "confirm")]  # nothing below the first length
-    assert _probes(5)[1] == bracket({10: False, 20: False}, SearchPlan(10, 1000, 2.0, 1.25))
+    assert _probes(5)[1] == validation_bracket({10: False, 20: False}, PLAN)
     probes, found = _probes(5000)
     assert [n for n, _ in probes] == [10, 20, 40, 80, 160, 320, 640, 1000]
     assert found.failed is None and found.solved == 1000

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.report import figures, plotting
 from benchmark.report.markdown import frame_table as _md_table
+from benchmark.report.page import SCREEN
+from benchmark.report.training_figures import bench_step_times
+from benchmark.run.environment import REPOSITORY
 from benchmark.run.store import atomic_write_text
 
 
@@ -15,21 +17,19 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
-                       targets: dict) -> None:
-    """bench.md and bench.png from the measured ``tables``, the machine ``env`` (with the
-    batch and hidden sizes measured at) and the ``targets`` each ratio is held to."""
-    times, memory = tables["step_times"], tables["memory"]
-    scaling, tracking = tables["scaling"], tables["tracking"]
-    lines = ["# longdep benchmark", "",
-             f"Machine: {env.get('processor')} ({env.get('cpu_count')} cores), "
-             f"{env.get('system')}; torch {env.get('torch')}, {env.get('torch_threads')} torch "
-             f"thread(s), OMP_NUM_THREADS={env.get('omp_num_threads')}; GPU: {env.get('cuda')}; "
-             f"commit `{env.get('git_commit')}`.", "",
-             f"Batch {env['batch']}, hidden {env['hidden']}; one training step = forward, "
-             "backward and Adam update; median of interleaved repeats after warm-up. Ratios are "
-             "against nn.LSTM measured in the same run.", ""]
-    lines += ["## Seconds per training step", ""]
+def _machine_lines(env: dict) -> list[str]:
+    return ["# longdep benchmark", "",
+            f"Machine: {env.get('processor')} ({env.get('cpu_count')} cores), "
+            f"{env.get('system')}; torch {env.get('torch')}, {env.get('torch_threads')} torch "
+            f"thread(s), OMP_NUM_THREADS={env.get('omp_num_threads')}; GPU: {env.get('cuda')}; "
+            f"commit `{env.get('git_commit')}`.", "",
+            f"Batch {env['batch']}, hidden {env['hidden']}; one training step = forward, "
+            "backward and Adam update; median of interleaved repeats after warm-up. Ratios are "
+            "against nn.LSTM measured in the same run.", ""]
+
+
+def _step_time_lines(times: pd.DataFrame, env: dict, targets: dict) -> list[str]:
+    lines = ["## Seconds per training step", ""]
     for device, rows in times.groupby("device", sort=False):
         wide = rows.pivot(index="model", columns="seq_len", values="seconds_per_step")
         ratio = rows.pivot(index="model", columns="seq_len", values="ratio_to_lstm")
@@ -48,34 +48,52 @@ def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
             value = got.iloc[0]
             lines.append(f"- T = {seq_len}: {value:.2f}x, target ≤ {target}x: "
                          f"{_verdict(value <= target)}")
-    lines += ["", "## Memory of one training step", ""]
+    return lines
+
+
+def _memory_lines(memory: pd.DataFrame, targets: dict) -> list[str]:
     shown = memory.assign(saved_mib=memory["saved_bytes"] / 2**20)[
         ["model", "seq_len", "saved_mib", "ratio_to_lstm"]]
-    lines += [_md_table(shown), ""]
     scratch_mem = memory.loc[memory["model"] == "lstm_scratch", "ratio_to_lstm"].iloc[0]
-    lines += [f"Scratch LSTM / nn.LSTM: {scratch_mem:.2f}x, target ≤ {targets['memory']}x: "
-              f"{_verdict(scratch_mem <= targets['memory'])}. Measured as the bytes autograd "
-              "holds for backward at the end of the forward pass (distinct storages, through "
-              "saved-tensor hooks): at long lengths the bulk of a step's peak; parameters, "
-              "gradients and Adam state are the same for both LSTMs.", ""]
-    lines += ["## Parallel scaling of a grid and of a horizon search", "", _md_table(scaling),
-              ""]
+    return ["", "## Memory of one training step", "", _md_table(shown), "",
+            f"Scratch LSTM / nn.LSTM: {scratch_mem:.2f}x, target ≤ {targets['memory']}x: "
+            f"{_verdict(scratch_mem <= targets['memory'])}. Measured as the bytes autograd "
+            "holds for backward at the end of the forward pass (distinct storages, through "
+            "saved-tensor hooks): at long lengths the bulk of a step's peak; parameters, "
+            "gradients and Adam state are the same for both LSTMs.", ""]
+
+
+def _scaling_and_tracking_lines(scaling: pd.DataFrame, tracking: pd.DataFrame,
+                                targets: dict) -> list[str]:
+    lines = ["## Parallel scaling of a grid and of a horizon search", "", _md_table(scaling),
+             ""]
     for kind, rows in scaling.groupby("run", sort=False):
         efficiency = rows["efficiency"].iloc[-1]
         lines += [f"{kind}: efficiency on {int(rows['n_jobs'].iloc[-1])} workers "
                   f"{efficiency:.2f}, target ≥ {targets['efficiency']}: "
                   f"{_verdict(efficiency >= targets['efficiency'])}.", ""]
-    lines += ["## Gradient tracking overhead", "", _md_table(tracking), ""]
     worst = tracking["overhead"].max()
-    lines += [f"Worst overhead {worst:+.1%} of a cell's time at the default cadence, target "
-              f"< {targets['tracking']:.0%}: {_verdict(worst < targets['tracking'])}. "
-              "On this shared 2-core machine repeated runs measured +1 % to +9 %: differences "
-              "of that size are within its noise; tracking is the per-step norm log every "
-              "grad_every steps plus five float64 through-time probes per cell.", ""]
-    notes = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
+    return lines + [
+        "## Gradient tracking overhead", "", _md_table(tracking), "",
+        f"Worst overhead {worst:+.1%} of a cell's time at the default cadence, target "
+        f"< {targets['tracking']:.0%}: {_verdict(worst < targets['tracking'])}. "
+        "On this shared 2-core machine repeated runs measured +1 % to +9 %: differences "
+        "of that size are within its noise; tracking is the per-step norm log every "
+        "grad_every steps plus five float64 through-time probes per cell.", ""]
+
+
+def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
+                       targets: dict) -> None:
+    """bench.md and bench.png from the measured ``tables``, the machine ``env`` (with the
+    batch and hidden sizes measured at) and the ``targets`` each ratio is held to."""
+    times = tables["step_times"]
+    lines = _machine_lines(env) + _step_time_lines(times, env, targets) \
+        + _memory_lines(tables["memory"], targets) \
+        + _scaling_and_tracking_lines(tables["scaling"], tables["tracking"], targets)
+    notes = REPOSITORY / "docs" / "PERFORMANCE.md"
     if notes.exists():  # what was tried to get here, and the numbers of each attempt
         lines += [notes.read_text()]
     lines += ["![step time](bench.png)", ""]
     atomic_write_text(out / "bench.md", "\n".join(lines))
-    plotting.setup()
-    figures.bench_step_times(times, out / "bench.png")
+    SCREEN.setup()
+    bench_step_times(times, out / "bench.png")

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.report import plotting
 from benchmark.report.markdown import fmt, table
-from benchmark.report.plotting import log_length_axis, panels, row_label, save, task_title
+from benchmark.report.page import SCREEN, Page
+from benchmark.report.plotting import log_length_axis, panels, task_title
 from benchmark.report.tables import horizon_bracket_text
 from benchmark.run.store import RunStore, atomic_write, atomic_write_text
 from core.rules import SIGNIFICANCE
@@ -105,7 +105,8 @@ def comparison_markdown(table_ab: pd.DataFrame, root_a: Path, root_b: Path, run_
     return "\n".join(lines)
 
 
-def success_difference_figure(table_ab: pd.DataFrame, path, order=()) -> None:
+def success_difference_figure(table_ab: pd.DataFrame, path, order=(), page: Page = SCREEN
+                              ) -> None:
     """Per task, each model's paired lengths as squares coloured by the share of seeds solved
     by a minus by b (diverging: blue a solves more, red b), outlined where the error
     difference is significant."""
@@ -114,7 +115,7 @@ def success_difference_figure(table_ab: pd.DataFrame, path, order=()) -> None:
     tasks = list(dict.fromkeys(table_ab["task"]))
     present = set(table_ab["model"])  # run a's model order, then any others
     models = [m for m in order if m in present] + sorted(present - set(order))
-    fig, axes = panels(len(tasks), width=4.4, height=0.34 * len(models) + 1.4, sharey=True,
+    fig, axes = panels(page, len(tasks), width=4.4, height=0.34 * len(models) + 1.4, sharey=True,
                        text_rows=True)
     cmap = plt.get_cmap("RdBu")
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -128,10 +129,10 @@ def success_difference_figure(table_ab: pd.DataFrame, path, order=()) -> None:
                        edgecolors=np.where(strong, "black", "0.6"),
                        linewidths=np.where(strong, 1.6, 0.4))
         log_length_axis(ax, rows["seq_len"])
-        ax.set_title(task_title(task))
+        ax.set_title(task_title(task, page))
         ax.set_xlabel("T (steps, log scale)")
         ax.grid(axis="y", visible=False)
-    axes[0][0].set_yticks(range(len(models)), [row_label(_label(m)) for m in models])
+    axes[0][0].set_yticks(range(len(models)), [page.row_label(_label(m)) for m in models])
     axes[0][0].set_ylim(len(models) - 0.5, -0.5)
     fig.tight_layout()
     mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-1, 1))
@@ -141,7 +142,7 @@ def success_difference_figure(table_ab: pd.DataFrame, path, order=()) -> None:
                                   linewidths=1.6)
     fig.legend([outlined], [f"test error differs (paired, q < {SIGNIFICANCE})"],
                loc="upper center", frameon=False, bbox_to_anchor=(0.5, 0.0))
-    save(fig, path)
+    page.save(fig, path)
 
 
 def write_comparison(table_ab: pd.DataFrame, run_a, run_b, out) -> Path:
@@ -151,7 +152,7 @@ def write_comparison(table_ab: pd.DataFrame, run_a, run_b, out) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "comparison.csv", lambda h: table_ab.to_csv(h, index=False))
     record_a, record_b = (RunStore(run).read_run() or {} for run in (run_a, run_b))
-    plotting.setup()
+    SCREEN.setup()
     success_difference_figure(table_ab, out / "comparison.png",
                               record_a.get("grid", {}).get("models", []))
     atomic_write_text(out / "comparison.md", comparison_markdown(

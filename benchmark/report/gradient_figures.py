@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from benchmark.report.markdown import percent, power_of_ten
+from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import (
     group_title,
     legend_below,
@@ -15,7 +16,6 @@ from benchmark.report.plotting import (
     model_styles,
     palette,
     panels,
-    save,
     task_title,
 )
 from benchmark.report.styles import styles_for
@@ -23,7 +23,7 @@ from core.rules import CONFIDENCE, REACH_FRACTION
 
 
 def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models, labels,
-                          path) -> None:
+                          path, page: Page = SCREEN) -> None:
     """profiles: columns task, model, seed, checkpoint, distance, relative (norm / peak). A
     row per checkpoint; above FACET_ABOVE models, a row per (checkpoint, model group) at
     initialisation and the end of training only, the other models grey behind."""
@@ -34,7 +34,8 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
         checkpoints = [checkpoints[0], checkpoints[-1]]
     rows_spec = [(checkpoint, title, members) for checkpoint in checkpoints
                  for title, members in groups]
-    fig, axes = panels(len(tasks), rows=len(rows_spec), height=3.0 if len(groups) == 1 else 2.7)
+    fig, axes = panels(page, len(tasks), rows=len(rows_spec),
+                       height=3.0 if len(groups) == 1 else 2.7)
     colours = palette(models)
     for r, (checkpoint, title, members) in enumerate(rows_spec):
         for c, task in enumerate(tasks):
@@ -42,7 +43,7 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
             everyone = profiles[(profiles["task"] == task)
                                 & (profiles["checkpoint"] == checkpoint)]
             data = everyone[everyone["model"].isin(members)]
-            ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]} — "
+            ax.set_title(group_title(title, f"{task_title(task, page)}, T = {focus[task]} — "
                                             f"{checkpoint}"))
             if data.empty:  # every cell stopped earlier, solved: no panel (the report says)
                 fig.delaxes(ax)
@@ -58,20 +59,20 @@ def gradient_through_time(profiles: pd.DataFrame, focus: dict[str, int], models,
             if ax.get_legend():
                 ax.get_legend().remove()
     legend_below(fig, labels)
-    save(fig, path)
+    page.save(fig, path)
 
 
 DODGE = 0.012  # log10 units between neighbouring models' error bars at one length
 
 
-def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
+def reach_and_success(agg: pd.DataFrame, models, labels, path, page: Page = SCREEN) -> None:
     """Top: how far back the gradient reaches after training, as a share of the input (so
     lengths compare: a reach in steps is capped by T). Bottom: the success rate with its Wilson
     interval as error bars, each model nudged sideways so overlapping intervals stay readable.
     Above FACET_ABOVE models, this pair of rows repeats per model group."""
     tasks = list(dict.fromkeys(agg["task"]))
     groups = model_groups(models)
-    fig, axes = panels(len(tasks), rows=2 * len(groups), height=3.0)
+    fig, axes = panels(page, len(tasks), rows=2 * len(groups), height=3.0)
     looks = styles_for(list(models))
     for g, (title, members) in enumerate(groups):
         reach_axes, success_axes = axes[2 * g], axes[2 * g + 1]
@@ -101,7 +102,7 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
                 log_length_axis(ax, lengths)
                 ax.set_xlabel("sequence length T (steps)")
                 ax.set_ylim(-0.05, 1.08)
-            reach_axes[c].set_title(group_title(title, task_title(task)))
+            reach_axes[c].set_title(group_title(title, task_title(task, page)))
             reach_axes[c].set_ylabel("gradient reach after training\n(share of the input)"
                                      if c == 0 else "")
             success_axes[c].set_ylabel(f"success rate\n({percent(CONFIDENCE)} Wilson "
@@ -109,16 +110,16 @@ def reach_and_success(agg: pd.DataFrame, models, labels, path) -> None:
     legend_below(fig, labels)
     fig.subplots_adjust(hspace=0.35 if len(groups) == 1 else 0.55,
                         bottom=0.13 if len(groups) == 1 else 0.05)
-    save(fig, path)
+    page.save(fig, path)
 
 
 def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models, labels,
-                path) -> None:
+                path, page: Page = SCREEN) -> None:
     """The global gradient norm during training at each task's focus length; a row per model
     group above FACET_ABOVE models."""
     tasks = list(focus)
     groups = model_groups(models)
-    fig, axes = panels(len(tasks), rows=len(groups), sharey="col",
+    fig, axes = panels(page, len(tasks), rows=len(groups), sharey="col",
                        height=3.4 if len(groups) == 1 else 2.7)
     colours = palette(models)
     for r, (title, members) in enumerate(groups):
@@ -134,8 +135,8 @@ def global_norm(norms: pd.DataFrame, focus: dict[str, int], clip: float, models,
                 ax.axhline(clip, color="0.2", ls="--", lw=1,
                            label=f"clipping threshold ({clip:g})")
             ax.set_yscale("log")
-            ax.set_title(group_title(title, f"{task_title(task)}, T = {focus[task]}"))
+            ax.set_title(group_title(title, f"{task_title(task, page)}, T = {focus[task]}"))
             ax.set_xlabel("training step")
             ax.set_ylabel("global gradient norm\nbefore clipping" if c == 0 else "")
     legend_below(fig, labels)
-    save(fig, path)
+    page.save(fig, path)

@@ -9,124 +9,22 @@ they coincide.
 
 from __future__ import annotations
 
-from pathlib import Path
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display on the machines that run this
-
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
-
-from benchmark.report.styles import styles_for  # noqa: E402
-from core.errors import UsageError  # noqa: E402
-from models import model_traits  # noqa: E402
-from tasks import TASKS  # noqa: E402
-
-DPI = 200  # print resolution at the figure sizes used
-PNG_METADATA = {"Software": None}  # no version stamp: same tables -> byte-identical files
-
-
-_page_width: float | None = None  # inches: draw every figure to fit this width (papers)
-PAGE_FONT_SCALE = 0.85  # about 8-pt labels at the printed size, what journals ask for
-MIN_PAGE_WIDTH = 2.5
-
-
-def set_page_width(inches: float | None) -> None:
-    """Draw the figures for a page: no figure wider than ``inches`` (3.5 for one column of a
-    two-column paper, 7.0 for its full text width), with paper-sized fonts, so a figure is
-    included at 100 % and its text prints at the size it was drawn. None: screen sizes."""
-    global _page_width
-    if inches is not None and not inches >= MIN_PAGE_WIDTH:
-        raise UsageError(f"page width {inches!r} is too narrow; give inches >= "
-                         f"{MIN_PAGE_WIDTH:g} (3.5: one column, 7.0: two-column text width)")
-    _page_width = inches
-
-
-MIN_PANEL_WIDTH = 2.2  # inches: narrower than this on a page, panels wrap onto more rows
-
-
-def page_size(width: float, height: float, scale_height: bool = True) -> tuple[float, float]:
-    """A figure size fitted to the page width (if one is set): the width shrinks to fit and
-    the height with it (not below 0.65 of it, so panels keep room for their labels), unless
-    the height holds rows of text (one row per model), which keep their size."""
-    if _page_width is None or width <= _page_width:
-        return width, height
-    factor = _page_width / width
-    return _page_width, height * max(factor, 0.65) if scale_height else height
-
-
-def _per_row(n: int, width: float) -> int:
-    """How many of ``n`` panels share a row: all of them, unless a page is set and they would
-    be narrower than MIN_PANEL_WIDTH (and than drawn for the screen) there."""
-    if _page_width is None:
-        return n
-    return max(1, min(n, int(_page_width // min(MIN_PANEL_WIDTH, width))))
-
-
-def row_label(text: str) -> str:
-    """A model's name as a row label: on a page, wrapped to about 6 characters per inch of
-    page width, so one long variant name does not take the panels' width."""
-    if _page_width is None:
-        return text
-    import textwrap
-
-    return textwrap.fill(text, width=max(16, int(6 * _page_width)))
-
-
-def setup() -> None:
-    sns.set_theme(context="paper", style="whitegrid",
-                  font_scale=1.1 if _page_width is None else PAGE_FONT_SCALE)
+from benchmark.report.page import Page
+from benchmark.report.styles import styles_for
+from core.rules import DIVERGENCE_FACTOR
+from models import model_traits
+from tasks import TASKS
 
 
 def palette(models: list[str]) -> dict[str, tuple]:
     """Each model's colour: its family's (benchmark/report/styles.py), the same in every run."""
     return {model: style.colour for model, style in styles_for(list(models)).items()}
-
-
-FIGURE_FORMATS = ("png", "svg", "pdf")
-# no dates or version stamps, fixed SVG element ids, TrueType fonts embedded in PDFs: vector
-# files regenerate byte-identically and open anywhere
-VECTOR_METADATA = {"svg": {"Date": None, "Creator": None},
-                   "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
-_extra_formats: tuple[str, ...] = ()
-
-
-def set_formats(formats) -> None:
-    """The formats every figure is written in (PNG always: the report links it)."""
-    global _extra_formats
-    unknown = [f for f in formats if f not in FIGURE_FORMATS]
-    if unknown:
-        raise UsageError(f"figure format {unknown[0]!r} is unknown; choose from "
-                         f"{', '.join(FIGURE_FORMATS)}")
-    _extra_formats = tuple(f for f in dict.fromkeys(formats) if f != "png")
-
-
-def _fit_page(fig) -> None:
-    """Shrink the figure until its tight bounding box (labels and legend outside the panels
-    included) fits the page width: the panels' positions are fractions, so they narrow and
-    the text keeps its size."""
-    room = _page_width - 2 * matplotlib.rcParams["savefig.pad_inches"]  # savefig pads both
-    fig.set_dpi(DPI)  # text extents depend on the resolution: measure at the saved one
-    for _ in range(6):
-        width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
-        if width <= room + 0.005:
-            return
-        fig_width, fig_height = fig.get_size_inches()
-        fig.set_size_inches(fig_width - (width - room) - 0.01, fig_height)
-
-
-def save(fig, path) -> None:
-    if _page_width is not None:
-        _fit_page(fig)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
-    for extension in _extra_formats:
-        with plt.rc_context({"svg.hashsalt": "longdep", "svg.fonttype": "path",
-                             "pdf.fonttype": 42}):
-            fig.savefig(Path(path).with_suffix(f".{extension}"), bbox_inches="tight",
-                        metadata=VECTOR_METADATA[extension])
-    plt.close(fig)
 
 
 def spread_ticks(lengths, ratio: float = 1.4, most: int = 6) -> list[int]:
@@ -151,25 +49,23 @@ def log_length_axis(ax, lengths) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def panels(n: int, width: float = 4.2, height: float = 3.4, rows: int = 1, sharey=False,
-           sharex=False, text_rows: bool = False, width_ratios=None):
+def panels(page: Page, n: int, width: float = 4.2, height: float = 3.4, rows: int = 1,
+           sharey=False, sharex=False, text_rows: bool = False, width_ratios=None):
     """A grid of panels, ``rows`` x ``n``, each ``width`` x ``height`` inches, returned as a
-    ``rows`` x ``n`` array of axes. On a page (``set_page_width``) it is fitted to the width,
+    ``rows`` x ``n`` array of axes. On a page (``page.width``) it is fitted to the width,
     and where the panels would get too narrow each row of ``n`` wraps onto several rows of the
     figure; callers still index the axes as ``rows`` x ``n``. ``text_rows``: the height holds
     a row of text per model (kept, not scaled). ``sharex``/``sharey``: True, "col" or
     "row", as in matplotlib, in the logical layout."""
-    import numpy as np
-
-    per_row = _per_row(n, width)
+    per_row = page.per_row(n, width)
     wraps = -(-n // per_row)
     if wraps == 1:
-        figsize = page_size(width * n, height * rows, scale_height=not text_rows)
+        figsize = page.size(width * n, height * rows, scale_height=not text_rows)
         fig, axes = plt.subplots(rows, n, figsize=figsize, squeeze=False, sharey=sharey,
                                  sharex=sharex, gridspec_kw=(
                                      {"width_ratios": width_ratios} if width_ratios else None))
         return fig, axes
-    figsize = page_size(width * per_row, height * rows * wraps, scale_height=not text_rows)
+    figsize = page.size(width * per_row, height * rows * wraps, scale_height=not text_rows)
     fig, grid = plt.subplots(rows * wraps, per_row, figsize=figsize, squeeze=False)
     axes = np.empty((rows, n), dtype=object)
     for r in range(rows):
@@ -287,13 +183,13 @@ def _family_title(families: list[str]) -> str:
 CONTEXT_GREY = "0.82"  # the other groups' models, drawn behind a faceted panel's own
 
 
-def task_title(task: str) -> str:
+def task_title(task: str, page: Page) -> str:
     """A panel's title: the task, marked when it is a control (no dependency gap), so no reader
     takes its lengths for distances bridged."""
     if not (task in TASKS and TASKS.get(task).control):
         return task
     # on a page, panels are narrow: the mark goes on its own line
-    return f"{task}{' ' if _page_width is None else chr(10)}(control: no gap)"
+    return f"{task}{page.line_break()}(control: no gap)"
 
 
 def is_scratch(model: str) -> bool:
@@ -329,3 +225,36 @@ def plain_log(axis, set_scale) -> None:
     axis.set_major_locator(LogLocator(subs=subs))
     axis.set_major_formatter(FormatStrFormatter("%g"))
     axis.set_minor_formatter(NullFormatter())
+
+
+def clip_exploded(ax, errors: pd.Series, baseline: float, typical: float = 0.0) -> None:
+    """Keep the axis readable when a cell's error blew up (e.g. an IRNN whose activations ran
+    away): cut it at DIVERGENCE_FACTOR x the baseline, where a cell counts as diverged (or
+    1.5 x ``typical``, a curve's usual starting value, where that is higher) and say so in
+    the panel. Tables keep the values."""
+    worst, top = errors.max(), max(DIVERGENCE_FACTOR * baseline, 1.5 * typical)
+    if np.isfinite(worst) and worst > top:
+        low = ax.get_ylim()[0]
+        ax.set_ylim(low, top)
+        ax.text(0.98, 0.97, f"off scale, up to {worst:.3g}", transform=ax.transAxes,
+                ha="right", va="top", fontsize=8, color="0.25")
+
+
+def metric_label(task, prefix: str) -> str:
+    """An axis label for a task's metric: ``"test MSE"`` (the task's own words), or the
+    metric's column name where the task gives none."""
+    return f"{prefix} {task.metric_label}" if task.metric_label else task.metric_name
+
+
+def input_steps_note() -> str:
+    """How many input steps a sample has, for every registered task whose input is longer
+    than T (a prompt after the sequence): ``"T; T + 20 for copy_memory"``."""
+    parts = []
+    for key in TASKS.keys():
+        try:
+            extra = TASKS.get(key)().input_length(100) - 100
+        except Exception:  # noqa: BLE001  (a plug-in task that needs parameters)
+            continue
+        if extra > 0:
+            parts.append(f"T + {extra} for {key}")
+    return "; ".join(["T", *parts])

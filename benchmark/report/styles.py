@@ -26,13 +26,9 @@ import seaborn as sns
 
 from models import MODELS, model_traits
 from models.options import parse_spec
+from models.registry import FAMILY_COLOURS
 
 _COLOURBLIND = sns.color_palette("colorblind", 10)
-# family -> colour index of seaborn's colourblind palette; unknown families hash to one of them
-FAMILY_COLOUR = {"rnn": 0, "lstm": 1, "gru": 2, "lmu": 4, "oscillator": 3, "plugin": 7}
-# a twin keeps its library model's colour and gets a thin version of its marker
-KEY_MARKER = {"rnn": "o", "indrnn": "v", "exprnn": "D", "lstm": "s", "lstm_scratch": "d",
-              "gru": "^", "gru_scratch": ">", "lmu": "P", "cornn": "X"}
 OTHER_MARKERS = ("p", "h", "*", "<", "8", "H")
 TWIN_DASH = (4, 2)
 OPTION_DASHES = ((1, 1), (6, 2, 1, 2), (8, 2), (3, 1, 1, 1), (2, 2), (6, 1, 1, 1, 1, 1),
@@ -61,10 +57,12 @@ def model_style(spec: str) -> Style:
     """The look of one model, from its spec alone."""
     key, options = parse_spec(spec, MODELS.keys())
     traits = model_traits(spec)
-    family = traits["family"] if key in MODELS else "plugin"
-    index = FAMILY_COLOUR.get(family, _digest(family) % len(_COLOURBLIND))
+    if key not in MODELS:  # not registered here (a plug-in not loaded): the plug-in colour
+        traits = {**traits, "family": "plugin", "colour": FAMILY_COLOURS["plugin"]}
+    index = traits["colour"] if traits["colour"] is not None else \
+        _digest(traits["family"]) % len(_COLOURBLIND)
     colour = tuple(round(c, 4) for c in _COLOURBLIND[index])
-    marker = KEY_MARKER.get(key, OTHER_MARKERS[_digest(key) % len(OTHER_MARKERS)])
+    marker = traits["marker"] or OTHER_MARKERS[_digest(key) % len(OTHER_MARKERS)]
     if options:
         text = ":".join(f"{k}={v}" for k, v in sorted(options.items()))
         slot = _digest(text)

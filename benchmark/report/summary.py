@@ -66,13 +66,7 @@ def summary_lines(horizons: pd.DataFrame, agg: pd.DataFrame, tasks: list[str],
                   single_length: bool = False) -> list[str]:
     lines = ["## Summary", ""]
     if single_length:  # no horizon to tell: what each model did at the one length
-        return lines + [_one_length(agg, task, controls, labels) for task in tasks] + [
-            "", "![training and validation curves](figures/learning_curves.png)", "",
-            "Read off: per task, the training loss and the validation error during training "
-            "(median over seeds, band from the best to the worst seed; in epochs where the "
-            "run trained on a fixed training set; a cell that stopped early, solved, is held "
-            "at its last value), and each seed's test error, read once where it stopped "
-            "(stars).", ""]
+        return lines + [_one_length(agg, task, controls, labels) for task in tasks]
     for task in tasks:
         rows = horizons[horizons["task"] == task]
         if rows.empty:
@@ -102,4 +96,4 @@ def summary_lines(horizons: pd.DataFrame, agg: pd.DataFrame, tasks: list[str],
                              for r in ranked.itertuples())
         lines.append(f"- **{task}**: {head}. Horizons [solved, failed): {brackets}."
                      + _graded(ranked, labels) + _reach_at_start(agg, ranked, labels))
-    return lines + ["", "![memory horizon](figures/memory_horizon.png)", ""]
+    return lines

@@ -28,8 +28,11 @@ def environment() -> dict:
     }
 
 
+REPOSITORY = Path(__file__).resolve().parents[2]  # benchmark/run/environment.py -> the root
+
+
 def _git_commit() -> str:
-    root = Path(__file__).resolve().parent.parent
+    root = REPOSITORY
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, check=True).stdout.strip()

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
 from benchmark.run.judgement import judge
 from benchmark.run.lr_selection import chosen_rates, select_lr
-from benchmark.run.search import SearchPlan, bracket, next_probe
+from benchmark.run.search import SearchPlan, next_probe, validation_bracket
 from benchmark.run.store import RunStore, atomic_write
 from benchmark.run.workers import (
     RunOutcome,
@@ -262,7 +262,7 @@ def write_search_table(store: RunStore, run: Engine, chains: list[Chain],
     """search.csv: every probe of every chain, with the chain's validation bracket."""
     rows = []
     for chain in chains:
-        found = bracket(chain.outcomes, plan)
+        found = validation_bracket(chain.outcomes, plan)
         for row in chain.probes:
             rows.append({**row, "bracket_solved": found.solved,
                          "bracket_failed": found.failed if found.failed is not None else -1})

@@ -48,7 +48,7 @@ class SearchPlan:
 
 
 @dataclasses.dataclass(frozen=True)
-class Bracket:
+class ValidationBracket:
     """What a chain's probes say: the longest length solved below the first confirmed
     failure (0: none) and that failure (None: no confirmed failure up to the cap)."""
 
@@ -57,8 +57,9 @@ class Bracket:
     confirmed: bool
 
 
-def bracket(outcomes: dict[int, bool], plan: SearchPlan) -> Bracket:
-    """The bracket of a chain from its outcomes (length -> solved)."""
+def validation_bracket(outcomes: dict[int, bool], plan: SearchPlan) -> ValidationBracket:
+    """The search's bracket of a chain from its validation outcomes (length -> solved by
+    enough seeds); the test-set horizon is benchmark/analysis/horizon_stats.py's."""
     probed = sorted(outcomes)
     failures = [n for n in probed if not outcomes[n]]
     confirmed_at = None
@@ -72,14 +73,14 @@ def bracket(outcomes: dict[int, bool], plan: SearchPlan) -> Bracket:
     solved = max((n for n in probed if outcomes[n] and n < limit), default=0)
     failed = min((n for n in failures if solved < n <= limit), default=None) \
         if confirmed_at is not None else None
-    return Bracket(solved, failed, confirmed_at is not None)
+    return ValidationBracket(solved, failed, confirmed_at is not None)
 
 
 def next_probe(outcomes: dict[int, bool], plan: SearchPlan) -> tuple[int, str] | None:
     """The next (length, reason) to probe, or None when the chain is done."""
     if not outcomes:
         return plan.start, "climb"
-    found = bracket(outcomes, plan)
+    found = validation_bracket(outcomes, plan)
     if not found.confirmed:
         highest = max(outcomes)
         if outcomes[highest]:  # still solving: climb (or done at the cap)

@@ -130,6 +130,27 @@ def _setup(cell: Cell) -> Session:
                    cell.clip if cell.clip > 0 else math.inf)
 
 
+def _gradient_step(cell: Cell, s: Session, params: list) -> tuple[float, float]:
+    """A step up to the update: a fresh batch, forward, backward, clipping; returns the loss
+    and the gradient norm before clipping (the update follows only if both are finite)."""
+    x, y = (_to_tensor(a, cell.device) for a in next(s.batches))
+    loss = s.task.loss(s.model(x), y)
+    s.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    total_norm = float(torch.nn.utils.clip_grad_norm_(params, s.max_norm))
+    return loss.item(), total_norm
+
+
+def _log_norms(grads: gradients.GradientLog, out: Outcome, s: Session, total: float) -> None:
+    """A logged step: the global norm before clipping, whether it was clipped, per group."""
+    out.logged += 1
+    out.clipped += total > s.max_norm
+    grads.add_norm(out.step, "global", total)
+    grads.add_norm(out.step, "clipped", float(total > s.max_norm))
+    for group, norm in gradients.group_norms(s.model).items():
+        grads.add_norm(out.step, group, norm)
+
+
 def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLog) -> Outcome:
     """The loop: train, log, evaluate, stop (budget, early stop, or a non-finite loss)."""
     out = Outcome()
@@ -158,12 +179,7 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
     while (out.steps_to_solve is None or not cell.early_stop) and out.step < cell.steps:
         out.step += 1
         tick = time.perf_counter()
-        x, y = (_to_tensor(a, cell.device) for a in next(s.batches))
-        loss = s.task.loss(s.model(x), y)
-        s.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        total_norm = float(torch.nn.utils.clip_grad_norm_(params, s.max_norm))
-        loss_value = loss.item()
+        loss_value, total_norm = _gradient_step(cell, s, params)
         if not (math.isfinite(loss_value) and math.isfinite(total_norm)):
             out.status = "diverged"
             out.message = f"non-finite loss or gradient at step {out.step}"
@@ -172,12 +188,7 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
         out.train_seconds += time.perf_counter() - tick
         recent_losses.append(loss_value)
         if tracking and out.step % cell.grad_every == 0:
-            out.logged += 1
-            out.clipped += total_norm > s.max_norm
-            grads.add_norm(out.step, "global", total_norm)
-            grads.add_norm(out.step, "clipped", float(total_norm > s.max_norm))
-            for group, norm in gradients.group_norms(s.model).items():
-                grads.add_norm(out.step, group, norm)
+            _log_norms(grads, out, s, total_norm)
         if out.step in profile_steps:
             checkpoint(out.step)
         if out.step % cell.eval_every == 0 or out.step == cell.steps:
@@ -212,13 +223,6 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
     gain = task.baseline_gain(final, test_loss, cell.seq_len) if usable_loss else 0.0
     validation = scored(out.metrics[-1] if out.metrics else math.nan)
     finite = [m for m in out.metrics if math.isfinite(m)]
-    end = max(out.profiles, default=out.step)
-    span = task.input_length(cell.seq_len) - 1  # the farthest distance a profile can reach
-    no_profile = np.array([np.nan])
-    decay_init, reach_init = gradients.profile_summary(
-        out.profiles.get(0, {}).get("through_time", no_profile))
-    decay_end, reach_end = gradients.profile_summary(
-        out.profiles.get(end, {}).get("through_time", no_profile))
     floor = task.noise_floor(cell.seq_len)
     return {
         "cell_id": cell.id,
@@ -244,6 +248,20 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "n_params": sum(p.numel() for p in s.model.parameters()),
         "seconds_per_step": out.train_seconds / max(out.step, 1),
         "clipped_fraction": out.clipped / out.logged if out.logged else math.nan,
+        **_gradient_summary(task.input_length(cell.seq_len) - 1, out),
+    }
+
+
+def _gradient_summary(span: int, out: Outcome) -> dict:
+    """The through-time profile's decay and reach at initialisation and at the end (``span``:
+    the farthest distance a profile can reach)."""
+    end = max(out.profiles, default=out.step)
+    no_profile = np.array([np.nan])
+    decay_init, reach_init = gradients.profile_summary(
+        out.profiles.get(0, {}).get("through_time", no_profile))
+    decay_end, reach_end = gradients.profile_summary(
+        out.profiles.get(end, {}).get("through_time", no_profile))
+    return {
         "grad_decay_init": decay_init,
         "grad_reach_init": reach_init,
         "grad_decay_end": decay_end,

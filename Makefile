@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 RUN ?= results/quick
 N_JOBS ?= -1
 
-.PHONY: install test run smoke quick report bench bench-search lint clean reproduce
+.PHONY: install test test-fast run smoke quick report bench bench-search lint clean reproduce
 
 install: $(STAMP)
 
@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 		--config-settings editable_mode=compat -e ".[test,lint,dask]"
 	touch $(STAMP)
 
-test: install
+test: install  ## everything, the end-to-end runs included (under 5 minutes on 2 idle cores)
 	$(PY) -m pytest
+
+test-fast: install  ## the unit tests only, no end-to-end runs (under a minute)
+	$(PY) -m pytest -m "not slow"
 
 run: install  ## the default benchmark (preset quick) end to end, then its report
 	$(PY) -m benchmark run --preset quick --out results/quick --n-jobs $(N_JOBS)

@@ -36,7 +36,8 @@ class ScratchLSTM(ScratchRecurrence):
         return h, c
 
 
-@register("lstm_scratch", marker="d", label="scratch LSTM", family="lstm", twin="lstm", options=LSTM_OPTIONS,
+@register("lstm_scratch", marker="d", label="scratch LSTM", family="lstm", twin="lstm",
+          options=LSTM_OPTIONS,
           description="LSTM written from the gate equations (parity-tested against nn.LSTM); "
                       "options: forget_bias, chrono")
 def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None,

@@ -8,11 +8,11 @@ is converted and checked the same way everywhere: ``"False"`` is a bool, ``"4"``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.checks import invalid, is_number
 from core.errors import UsageError
 
 _BOOLS = {"true": True, "false": False}
@@ -31,28 +31,27 @@ class Option:
 
     def parse(self, text: str) -> Any:
         """Convert the text of a spec to this option's type, or a one-line UsageError."""
-        def bad(what: str) -> UsageError:
-            return UsageError(f"model option {self.name}={text!r} is invalid; {what}")
+        def bad(rule: str) -> UsageError:
+            return invalid(f"model option {self.name}", text, rule)
 
         if self.type is bool:
             if text.lower() not in _BOOLS:
-                raise bad("it must be true or false")
+                raise bad("true or false")
             return _BOOLS[text.lower()]
         if self.type is str:
             if self.choices and text not in self.choices:
                 raise bad(f"known: {', '.join(self.choices)}")
             if self.check is not None and not self.check(text):
-                raise bad(f"it must be {self.rule}")
+                raise bad(self.rule)
             return text
         try:
             value = self.type(text)
         except ValueError:
-            raise bad(f"it must be {'an integer' if self.type is int else 'a number'}") \
-                from None
-        if isinstance(value, float) and not math.isfinite(value):
-            raise bad("it must be a finite number")
+            raise bad("an integer" if self.type is int else "a number") from None
+        if isinstance(value, float) and not is_number(value):
+            raise bad("a finite number")
         if self.check is not None and not self.check(value):
-            raise bad(f"it must be {self.rule}")
+            raise bad(self.rule)
         return value
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.checks import invalid
 from core.errors import UsageError
 from core.rules import BEAT_MARGIN
 
@@ -135,10 +136,8 @@ class Task:
 
     def _require(self, ok: bool, field: str, rule: str) -> None:
         if not ok:
-            raise UsageError(
-                f"{self.name}: parameter {field}={getattr(self, field)!r} is out of range; "
-                f"it must be {rule}"
-            )
+            raise invalid(f"{self.name}: parameter {field}", getattr(self, field), rule,
+                          problem="is out of range")
 
 
 class RegressionTask(Task):

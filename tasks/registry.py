@@ -4,8 +4,8 @@ builds it."""
 from __future__ import annotations
 
 import dataclasses
-import math
 
+from core.checks import invalid, is_bool, is_int, is_number
 from core.errors import UsageError
 from core.registry import Registry
 
@@ -18,10 +18,9 @@ def task_param_names(key: str) -> list[str]:
 
 
 _TYPES = {  # a parameter's declared type -> (accepts a value?, what it must be)
-    "float": (lambda v: isinstance(v, int | float) and not isinstance(v, bool)
-              and math.isfinite(v), "a finite number"),
-    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "float": (is_number, "a finite number"),
+    "int": (is_int, "an integer"),
+    "bool": (is_bool, "true or false"),
     "str": (lambda v: isinstance(v, str), "a string"),
 }
 
@@ -38,5 +37,5 @@ def get_task(key: str, **params):
         declared = getattr(fields[name].type, "__name__", str(fields[name].type))
         accepts, rule = _TYPES.get(declared, (lambda v: True, ""))
         if not accepts(value):
-            raise UsageError(f"{key}: parameter {name}={value!r} is invalid; it must be {rule}")
+            raise invalid(f"{key}: parameter {name}", value, rule)
     return cls(**params)

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from benchmark.perf import bench
 
 
+@pytest.mark.slow
 def test_bench_quick_writes_tables_and_summary(tmp_path):
     assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     times = pd.read_csv(tmp_path / "step_times.csv")

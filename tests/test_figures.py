@@ -4,6 +4,8 @@ and the legend's order."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -93,6 +95,7 @@ def one_length_run(smoke_copy):
     return smoke_copy
 
 
+@pytest.mark.slow
 def test_a_one_length_run_draws_training_curves_and_no_length_sweep(one_length_run):
     write_report(one_length_run)
     figures_written = sorted(p.stem for p in (one_length_run / "figures").glob("*.png"))
@@ -126,3 +129,28 @@ def test_panels_wrap_on_a_narrow_page_and_keep_their_logical_order():
     fig, axes = plotting.panels(SCREEN, 4)  # the screen: one row, as drawn before
     assert {ax.get_subplotspec().rowspan.start for ax in axes.flat} == {0}
     plt.close(fig)
+
+
+def test_every_figure_is_declared_once_and_linked_only_where_it_applies():
+    import re
+    import types
+
+    from benchmark.report import catalogue, method_sections, sections
+
+    sweep = types.SimpleNamespace(single_length=False, has_through=False, tuning=None)
+    one = types.SimpleNamespace(single_length=True, has_through=True, tuning=None)
+    assert catalogue.figure_lines(sweep, "memory_horizon") == [
+        "![memory horizon](figures/memory_horizon.png)", ""]
+    assert catalogue.figure_lines(one, "memory_horizon") == []
+    assert catalogue.figure_lines(sweep, "learning_rate") == []  # no rates were tuned
+    assert [f.alt for f in catalogue.drawn(one) if f.name == "learning_curves"] == [
+        "training and validation curves"]
+    # one drawing per file, whatever the run
+    for ctx in (sweep, one):
+        names = [f.name for f in catalogue.drawn(ctx)]
+        assert len(names) == len(set(names))
+    # every figure a section links is declared
+    declared = {f.name for f in catalogue.FIGURES}
+    text = Path(sections.__file__).read_text() + Path(method_sections.__file__).read_text()
+    linked = set(re.findall(r'figure_lines\(ctx, "(\w+)"\)', text))
+    assert linked and linked <= declared

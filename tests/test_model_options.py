@@ -73,9 +73,15 @@ def test_options_arrive_in_their_declared_types(temporary_model):
 
 
 def test_traits_are_registry_metadata():
-    assert model_traits("lstm_scratch:forget_bias=1.0") == {"family": "lstm", "twin": "lstm"}
-    assert model_traits("gru_scratch") == {"family": "gru", "twin": "gru"}
-    assert model_traits("rnn:init=identity:nonlinearity=relu") == {"family": "rnn", "twin": None}
+    assert model_traits("lstm_scratch:forget_bias=1.0") == {
+        "family": "lstm", "twin": "lstm", "marker": "d", "colour": 1}
+    assert model_traits("gru_scratch") == {"family": "gru", "twin": "gru", "marker": ">",
+                                           "colour": 2}
+    assert model_traits("rnn:init=identity:nonlinearity=relu") == {
+        "family": "rnn", "twin": None, "marker": "o", "colour": 0}
+    # a key nobody registered: its own family, no look of its own (styles hashes one)
+    assert model_traits("mypkg.cells:Cell") == {"family": "mypkg.cells:Cell", "twin": None,
+                                                "marker": None, "colour": None}
 
 
 def test_chrono_spreads_forget_times_up_to_t_max():

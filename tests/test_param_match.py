@@ -33,6 +33,7 @@ def test_an_unreachable_count_is_one_line():
         matched_hidden("adding", (), "rnn", 20, 10**9)
 
 
+@pytest.mark.slow
 def test_matched_sizes_reach_the_summary_and_the_report(tmp_path):
     from tests.conftest import run_cli
 

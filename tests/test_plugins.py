@@ -32,6 +32,7 @@ def _run(tmp_path, env, models: str, tasks: str, *extra):
     return out
 
 
+@pytest.mark.slow
 def test_a_cell_and_a_task_by_import_path(tmp_path):
     out = _run(tmp_path, _env(EXAMPLES), f"{CELL}:forget_bias=1.0", TASK,
                "--task-param", f"{TASK}.scale=2.0")
@@ -44,6 +45,7 @@ def test_a_cell_and_a_task_by_import_path(tmp_path):
     assert "MGU (forget_bias=1.0)" in (out / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_cell_and_a_task_by_entry_point(tmp_path):
     dist = tmp_path / "site" / "longdep_example-0.1.dist-info"
     dist.mkdir(parents=True)
@@ -86,6 +88,7 @@ def test_a_broken_task_plugin_names_what_is_missing():
         get_task("collections:OrderedDict")
 
 
+@pytest.mark.slow
 def test_a_broken_installed_plugin_is_one_warning_not_a_crash(tmp_path):
     dist = tmp_path / "broken-0.1.dist-info"
     dist.mkdir()

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from benchmark.report.report import write_report
 from tests.conftest import run_cli
@@ -19,6 +20,7 @@ def _digests(folder):
                                                                                 ".png")}
 
 
+@pytest.mark.slow
 def test_report_writes_tables_figures_and_markdown(smoke_copy):
     run = smoke_copy
     result = run_cli("report", str(run))
@@ -40,6 +42,7 @@ def test_report_writes_tables_figures_and_markdown(smoke_copy):
     assert len(stats) == 4 * 4 * 2  # tasks x models x lengths
 
 
+@pytest.mark.slow
 def test_report_is_byte_identical_when_regenerated(smoke_copy):
     run = smoke_copy
     write_report(run)
@@ -48,6 +51,7 @@ def test_report_is_byte_identical_when_regenerated(smoke_copy):
     assert _digests(run) == first
 
 
+@pytest.mark.slow
 def test_compare_two_runs(smoke_run, smoke_copy, tmp_path):
     # run b: the smoke run with every GRU error raised by 0.5, so a is better by exactly that
     summary = pd.read_csv(smoke_copy / "summary.csv")
@@ -65,6 +69,7 @@ def test_compare_two_runs(smoke_run, smoke_copy, tmp_path):
     assert (others["mean_diff"] == 0).all() and others["better"].isna().all()
 
 
+@pytest.mark.slow
 def test_compare_report_figure_and_summary(smoke_run, smoke_copy, tmp_path):
     # run b: no cell of the model that solves most is solved, and a setting changed
     summary = pd.read_csv(smoke_copy / "summary.csv")
@@ -97,12 +102,14 @@ def test_compare_report_figure_and_summary(smoke_run, smoke_copy, tmp_path):
     assert result.returncode == 0 and _digests(out) == first
 
 
+@pytest.mark.slow
 def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):
     result = run_cli("report", str(tmp_path / "nope"))
     assert result.returncode == 2 and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
     from PIL import Image
 

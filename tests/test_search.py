@@ -104,6 +104,7 @@ def test_no_length_above_a_confirmed_failure():
         assert solved_below <= found.solved < found.failed <= failed
 
 
+@pytest.mark.slow
 def test_search_run_writes_the_expected_probes_and_brackets(threshold_task, tmp_path):
     grid = Grid(tasks=("threshold",), models=("rnn", "gru"), lengths=(10, 1000), seeds=2,
                 search="horizon", steps=2, hidden_size=2, batch_size=2, eval_every=1,
@@ -124,6 +125,7 @@ def test_search_run_writes_the_expected_probes_and_brackets(threshold_task, tmp_
     assert (again.computed, again.skipped) == (0, 28)
 
 
+@pytest.mark.slow
 def test_a_killed_search_resumes_to_the_same_probes_and_numbers(tmp_path):
     args = ["run", "--preset", "smoke", "--tasks", "bit_memory", "--models", "rnn,gru",
             "--search", "horizon", "--min-length", "4", "--max-length", "64", "--seeds", "2",
@@ -152,6 +154,7 @@ def test_a_killed_search_resumes_to_the_same_probes_and_numbers(tmp_path):
         pd.read_csv(tmp_path / "whole" / "summary.csv").drop(columns=timing))
 
 
+@pytest.mark.slow
 def test_dry_run_describes_the_search():
     result = run_cli("run", "--preset", "long", "--dry-run")
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,7 @@
 """The search-vs-grid comparison on a tiny budget: it runs both and writes its verdict."""
 
 import pandas as pd
+import pytest
 
 from benchmark.perf import search_bench
 
@@ -11,6 +12,7 @@ def test_fixed_lengths_reach_the_resolution_everywhere():
     assert all(b / a <= 1.25 for a, b in zip(lengths, lengths[1:], strict=False))
 
 
+@pytest.mark.slow
 def test_search_bench_quick(tmp_path):
     # two workers: the search's executor and the grid's joblib.Parallel share one process
     assert search_bench.main(["--quick", "--out", str(tmp_path), "--max-length", "40",

@@ -24,7 +24,7 @@ def horizon_cell(row) -> str:
     """``[low, high)``: solved (by half the seeds) up to low, failed at high; L50 with its
     interval widened to the lengths run."""
     text = horizon_bracket_text(row["horizon_low"], row["horizon_high"])
-    if not row.get("monotone", True):
+    if not row["monotone"]:
         text += f" (not monotone, solved/seeds by T: {row['success_pattern']})"
     interval = f"[{_length(row['l50_low'])}, {_length(row['l50_high'])}]"
     text += f", L50 {fmt(row['l50'])} {interval}" if np.isfinite(row["l50"]) else \

@@ -8,33 +8,18 @@ raises a one-line UsageError naming the value and the rule.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from typing import Any
 
+from core.checks import (  # noqa: F401  (the predicates settings are declared with)
+    invalid,
+    is_bool,
+    nonneg_float,
+    nonneg_int,
+    positive_float,
+    positive_int,
+)
 from core.errors import UsageError
-
-
-def positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def nonneg_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def positive_float(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0)
-
-
-def nonneg_float(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
-
-
-def is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +40,7 @@ def setting(default: Any, kind: str, check, rule: str, help: str, headline: bool
 def check_value(name: str, value: Any, spec: Spec, where: str = "") -> Any:
     """``value`` converted to the setting's type, or a UsageError naming it and the rule."""
     def bad() -> UsageError:
-        return UsageError(f"{name}={value!r}{where} is invalid; it must be {spec.rule}")
+        return invalid(name, value, spec.rule, where)
 
     if spec.kind == "floats":
         if isinstance(value, str) or not isinstance(value, list | tuple):

@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 RUN ?= results/quick
 N_JOBS ?= -1
+VERIFY_CELLS ?= 2
 
-.PHONY: install test test-fast run smoke quick report bench bench-search lint clean reproduce
+.PHONY: install test test-fast verify-references run smoke quick report bench bench-search lint clean reproduce
 
 install: $(STAMP)
 
@@ -44,6 +45,12 @@ lint: install
 
 clean:
 	rm -rf results/smoke results/quick results/bench results/search_bench .pytest_cache .ruff_cache
+
+verify-references: install  ## recompute each committed reference's cheapest cells at HEAD, bit for bit
+	@status=0; for run in results/reference/*/; do \
+		test -f $$run/summary.csv || continue; \
+		$(PY) -m benchmark verify $$run --cells $(VERIFY_CELLS) || status=1; \
+	done; exit $$status
 
 bench-search: install  ## the horizon search against a fixed grid at its resolution (CPU-seconds)
 	$(PY) -m benchmark.perf.search_bench --out results/search_bench

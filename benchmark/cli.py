@@ -1,4 +1,4 @@
-"""The command line: ``python -m benchmark {list,run,report,compare}``.
+"""The command line: ``python -m benchmark {list,run,report,compare,verify}``.
 
 Bad input ends with one line on stderr naming the bad value and what is allowed, exit code 2,
 no traceback, and nothing written.
@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--report", metavar="DIR",
                          help="write comparison.csv, comparison.png (where success differs) "
                               "and comparison.md (a summary) to this folder")
+    verify = commands.add_parser("verify", help="recompute a run's cheapest cells at this "
+                                 "commit and compare them with the stored ones, bit for bit")
+    verify.add_argument("run_dir", help="a finished run folder, e.g. results/reference/quick")
+    verify.add_argument("--cells", default="3",
+                        help="how many of its cheapest cells to recompute (0: all)")
     return parser
 
 
@@ -227,6 +232,24 @@ def _command_compare(args) -> int:
     return 0
 
 
+def _command_verify(args) -> int:
+    from benchmark.run.verify import verify_run
+
+    cells = _parse_value("--cells", args.cells, "int")
+    if cells < 0:
+        raise UsageError(f"--cells {cells} is invalid; it must be an integer >= 0 (0: all)")
+    table = verify_run(args.run_dir, cells)
+    moved = table[~table["same"]]
+    n = table["cell_id"].nunique()
+    if moved.empty:
+        print(f"{args.run_dir}: {n} cells recomputed, every value identical")
+        return 0
+    print(moved.drop(columns="same").to_string(index=False))
+    print(f"{args.run_dir}: {moved['cell_id'].nunique()} of {n} cells recomputed differ",
+          file=sys.stderr)
+    return 1
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into the same unwinding as Ctrl-C (partial writes removed)."""
 
@@ -250,7 +273,8 @@ def _main(argv: list[str] | None) -> int:
         args = build_parser().parse_args(argv)
         handler = {"list": lambda: _command_list(), "run": lambda: _command_run(args),
                    "report": lambda: _command_report(args),
-                   "compare": lambda: _command_compare(args)}[args.command]
+                   "compare": lambda: _command_compare(args),
+                   "verify": lambda: _command_verify(args)}[args.command]
         return handler()
     except UsageError as err:
         print(f"longdep: error: {err}", file=sys.stderr)

@@ -32,7 +32,7 @@ from typing import ClassVar
 import numpy as np
 
 from core.errors import UsageError
-from tasks.base import RegressionTask
+from tasks.base import RegressionTask, error_share
 from tasks.registry import register
 
 VARIANTS = ("halves", "anywhere", "hs97")
@@ -120,7 +120,7 @@ class Adding(RegressionTask):
 
     def metric(self, output, target):
         if self.variant == "hs97":
-            return float(((output - target).abs() >= HS97_TOLERANCE).float().mean())
+            return error_share((output - target).abs() >= HS97_TOLERANCE)
         return super().metric(output, target)
 
     def baseline(self, seq_len):

@@ -23,7 +23,7 @@ from typing import ClassVar
 import numpy as np
 import torch.nn.functional as F
 
-from tasks.base import Task
+from tasks.base import Task, error_share
 from tasks.registry import register
 
 N_COPY = 10
@@ -76,7 +76,7 @@ class CopyMemory(Task):
 
     def metric(self, output, target):
         guess = output[:, -N_COPY:].argmax(dim=-1)  # (B, 10)
-        return float((guess != target[:, -N_COPY:].long()).float().mean())
+        return error_share(guess != target[:, -N_COPY:].long())
 
     def baseline(self, seq_len):
         return 1 - 1 / N_SYMBOLS

@@ -6,9 +6,10 @@ import pytest
 from benchmark.run.lr_selection import chosen_rates, select_lr
 
 
-def test_select_lr_picks_the_known_best_and_breaks_ties_by_speed():
+def test_select_lr_picks_the_known_best_and_breaks_ties_toward_the_middle():
     rows = []
     # model a: 1e-3 is clearly best; model b: 1e-3 and 1e-2 both reach 0, 1e-2 in fewer steps
+    # (speed no longer breaks ties: with no loss recorded, the middle of the grid does)
     for seed in range(2):
         for lr, err, steps in ((1e-4, 0.4, 100), (1e-3, 0.05, 100), (1e-2, 0.3, 100)):
             rows.append({"task": "t", "model": "a", "seq_len": 10, "seed": seed, "lr": lr,
@@ -20,11 +21,11 @@ def test_select_lr_picks_the_known_best_and_breaks_ties_by_speed():
                          "wall_seconds": 1.0})
     table = select_lr(pd.DataFrame([{**r, "status": "ok"} for r in rows]))
     chosen = table[table["chosen"]].set_index("model")["lr"]
-    assert chosen["a"] == 1e-3 and chosen["b"] == 1e-2
+    assert chosen["a"] == 1e-3 and chosen["b"] == 1e-3
     assert table["chosen"].sum() == 2 and (table["n"] == 2).all()
     assert table.loc[(table["model"] == "a") & (table["lr"] == 1e-3),
                      "validation_mean"].iloc[0] == pytest.approx(0.055)
-    assert chosen_rates(table) == {("t", "a", 10): 1e-3, ("t", "b", 10): 1e-2}
+    assert chosen_rates(table) == {("t", "a", 10): 1e-3, ("t", "b", 10): 1e-3}
 
 
 def test_choices_among_chance_or_at_the_edge_are_flagged():
@@ -39,3 +40,30 @@ def test_choices_among_chance_or_at_the_edge_are_flagged():
     assert not table.loc["b", "all_at_chance"].any()
     assert table.loc["b", "at_edge"].all()  # b chose 1e-2, the largest rate of the grid
     assert not table.loc["a", "at_edge"].any()  # a chose 3e-3, inside the grid
+
+
+def _tie(lr, err, status="ok", loss=float("nan"), steps=100):
+    return {"task": "t", "model": "m", "seq_len": 10, "seed": 0, "lr": lr,
+            "validation_metric": err, "validation_loss": loss, "baseline": 0.5,
+            "steps_run": steps, "wall_seconds": 1.0, "status": status}
+
+
+def test_a_tie_never_goes_to_a_run_that_diverged():
+    """zoo_tuned's IRNN chose 1e-2 where it diverged at step 2 (fastest): a tie at chance
+    between a diverged run (scored at the baseline) and a chance-level one goes to the latter,
+    whatever the steps."""
+    table = select_lr(pd.DataFrame([_tie(1e-3, 0.5, steps=1000), _tie(3e-3, 0.5, steps=1000),
+                                    _tie(1e-2, 0.5, status="diverged", steps=2)]))
+    assert chosen_rates(table) == {("t", "m", 10): 3e-3}  # not diverged, then the middle
+    table = select_lr(pd.DataFrame([_tie(1e-3, 0.5, status="diverged", steps=2),
+                                    _tie(1e-2, 0.5, steps=1000)]))
+    assert chosen_rates(table) == {("t", "m", 10): 1e-2}
+
+
+def test_a_tie_goes_to_the_lower_validation_loss_then_the_middle():
+    table = select_lr(pd.DataFrame([_tie(1e-3, 0.0, loss=0.02), _tie(3e-3, 0.0, loss=0.05),
+                                    _tie(1e-2, 0.0, loss=0.01)]))
+    assert chosen_rates(table) == {("t", "m", 10): 1e-2}
+    table = select_lr(pd.DataFrame([_tie(1e-3, 0.0, loss=0.02), _tie(3e-3, 0.0, loss=0.02),
+                                    _tie(1e-2, 0.0, loss=0.02)]))
+    assert chosen_rates(table) == {("t", "m", 10): 3e-3}

@@ -289,3 +289,40 @@ def test_noisy_sine_effective_window():
     assert task.effective_window(0.5, 10) == 1  # barely better than predicting 0
     assert task.effective_window(task.noise_floor(0), 10) == math.inf  # beats every window
     assert task.window_mse(0) == pytest.approx(0.5 + 0.04)
+
+
+def test_an_error_rate_at_the_threshold_is_exact_and_solved():
+    """50 of 1000 wrong is 0.05 and solved (a float32 mean made it 0.0500000007, not solved);
+    51 of 1000 is not. The same for the multiclass and per-symbol error rates."""
+    bit_memory = get_task("bit_memory")
+    target = torch.zeros(1000, 1)
+    output = torch.full((1000, 1), -1.0)
+    output[:50] = 1.0
+    assert float(((output > 0).float() != target).float().mean()) > 0.05  # the old arithmetic
+    assert bit_memory.metric(output, target) == 0.05 and bit_memory.solved(0.05)
+    output[50] = 1.0
+    assert not bit_memory.solved(bit_memory.metric(output, target))
+    order = get_task("temporal_order")
+    labels = torch.nn.functional.one_hot(torch.zeros(1000, dtype=torch.long), 4).float()
+    guesses = labels.clone()
+    guesses[:50] = torch.nn.functional.one_hot(torch.ones(50, dtype=torch.long), 4).float()
+    assert order.metric(guesses, labels) == 0.05 and order.solved(0.05)
+    copy = get_task("copy_memory")
+    seq = torch.ones(100, 30, dtype=torch.long)  # 10 copied symbols per sample: 1000 symbols
+    logits = torch.nn.functional.one_hot(seq, copy.output_dim).float()
+    logits[:5, -10:] = torch.nn.functional.one_hot(torch.full((5, 10), 2), copy.output_dim)
+    assert copy.metric(logits, seq.float()) == 0.05 and copy.solved(0.05)
+
+
+def test_mean_squared_error_is_taken_in_float64():
+    from tasks.base import mean_squared_error
+
+    rng = np.random.default_rng(0)
+    output, target = rng.normal(size=(1000, 1)), rng.normal(size=(1000, 1))
+    exact = float(np.mean((output - target) ** 2))
+    got = mean_squared_error(torch.from_numpy(output.astype(np.float32)),
+                             torch.from_numpy(target.astype(np.float32)))
+    expected = float(np.mean((output.astype(np.float32).astype(np.float64)
+                              - target.astype(np.float32).astype(np.float64)) ** 2))
+    assert abs(got - expected) <= 1e-14 * expected  # float64 up to summation order
+    assert abs(got - exact) < 1e-6

@@ -108,6 +108,15 @@ def rules_section(ctx: ReportContext) -> list[str]:
            "`horizons.csv`; long tables `curves.parquet`, `gradients.parquet`.", ""]
 
 
+def _tie_rule(tuning: pd.DataFrame) -> str:
+    """How ties between rates were broken, by the rule of the code that chose them (a table
+    without ``n_diverged`` was chosen by the earlier rule)."""
+    if "n_diverged" not in tuning:
+        return "Ties go to the rate that solved in fewer steps."
+    return ("Ties go to the rate with fewer diverged seeds, then the lower validation loss, "
+            "then the rate nearest the middle of the grid.")
+
+
 def tuning_section(ctx: ReportContext) -> list[str]:
     if ctx.tuning is None:
         return []
@@ -116,7 +125,7 @@ def tuning_section(ctx: ReportContext) -> list[str]:
     lines = ["## Learning rate per model", "",
              "Each (task, model, length) trained every rate of the grid on its own tuning seeds "
              "and was scored on a validation set independent of the test set; the evaluation "
-             "seeds then ran at the chosen rate. Ties go to the rate that solved in fewer steps. "
+             f"seeds then ran at the chosen rate. {_tie_rule(tuning)} "
              "Full table: `lr_selection.csv`.", "", *figure_lines(ctx, "learning_rate")]
     lengths = sorted(chosen["seq_len"].unique())
     body = []

@@ -44,7 +44,7 @@ def apply_divergence_rule(summary: pd.DataFrame) -> pd.DataFrame:
     summary.loc[diverged, "normalised_error"] = 1.0
     for column, value in (("solved", False), ("solved_validation", False),
                           ("beats_baseline", False), ("baseline_gain", 0.0),
-                          ("test_loss", math.nan)):
+                          ("test_loss", math.nan), ("validation_loss", math.nan)):
         if column in summary:
             summary.loc[diverged, column] = value
     return summary

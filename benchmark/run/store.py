@@ -209,10 +209,13 @@ class RunStore:
             atomic_write(self.root / f"{name}.parquet",
                          lambda h, t=table: t.to_parquet(h, compression="zstd", index=False))
 
-    def load_summary(self, prefix: str = "", raw: bool = False) -> pd.DataFrame:
+    def load_summary(self, prefix: str = "", raw: bool = False, round_trip: bool = False
+                     ) -> pd.DataFrame:
         """A summary table as every decision and statistic reads it (``judge``: older forms
-        brought up to date, the divergence rule applied); ``raw``: as measured."""
-        summary = _read(self.root / f"{prefix}summary.csv", pd.read_csv)
+        brought up to date, the divergence rule applied); ``raw``: as measured;
+        ``round_trip``: every float exactly as written (slower; for bit-for-bit checks)."""
+        summary = _read(self.root / f"{prefix}summary.csv", pd.read_csv,
+                        **({"float_precision": "round_trip"} if round_trip else {}))
         return summary if raw else judge(summary)
 
     def load_usable_summary(self) -> pd.DataFrame:

@@ -63,6 +63,7 @@ class Outcome:
     message: str = ""
     step: int = 0
     metrics: list[float] = dataclasses.field(default_factory=list)  # validation, per eval
+    validation_loss: float = math.nan  # the loss on the validation set at the last evaluation
     steps_to_solve: int | None = None
     train_seconds: float = 0.0
     clipped: int = 0
@@ -165,7 +166,7 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
                 grads.add_profile(step, kind, norms)
 
     def evaluate(step: int, train_losses: list[float]) -> None:
-        metric, _ = _evaluate(s.model, s.task, *s.validation)
+        metric, out.validation_loss = _evaluate(s.model, s.task, *s.validation)
         out.metrics.append(metric)
         curve.add(step=step, metric=validation_name(s.task), value=metric)
         if train_losses:
@@ -232,6 +233,8 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "input_length": task.input_length(cell.seq_len),
         "final_metric": final,
         "validation_metric": validation,
+        # ties between learning rates are broken on it (lr_selection.py)
+        "validation_loss": out.validation_loss if out.status == "ok" else math.nan,
         "best_validation_metric": min(finite) if finite and out.status == "ok" else baseline,
         "baseline": baseline,
         "noise_floor": math.nan if floor is None else floor,

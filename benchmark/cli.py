@@ -178,6 +178,9 @@ def _command_run(args) -> int:
             return 0
         cells, tuning = grid.n_cells()  # counted, not built: --seeds 200000 stays instant
         extra = f" + {tuning} learning-rate tuning cells" if tuning else ""
+        if tuning and grid.lr_extend and len(grid.lr_grid) > 1:
+            extra += (f" (+ up to {tuning // len(grid.lr_grid)} more where a choice sits at "
+                      "the grid's edge)")
         print(f"{out}: {cells} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
               f"x {len(grid.lengths)} lengths x {grid.seeds} seeds){extra}; nothing run")
         return 0

@@ -1,9 +1,13 @@
 """Learning-rate selection against a constructed tuning table with a known answer."""
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
-from benchmark.run.lr_selection import chosen_rates, select_lr
+from benchmark.run.config import Grid
+from benchmark.run.lr_selection import chosen_rates, rate_beyond, select_lr
+from benchmark.run.runner import run_grid
 
 
 def test_select_lr_picks_the_known_best_and_breaks_ties_toward_the_middle():
@@ -67,3 +71,33 @@ def test_a_tie_goes_to_the_lower_validation_loss_then_the_middle():
     table = select_lr(pd.DataFrame([_tie(1e-3, 0.0, loss=0.02), _tie(3e-3, 0.0, loss=0.02),
                                     _tie(1e-2, 0.0, loss=0.02)]))
     assert chosen_rates(table) == {("t", "m", 10): 3e-3}
+
+
+def test_the_rate_beyond_an_edge_is_one_grid_step_further():
+    grid = (1e-3, 3e-3, 1e-2)
+    assert rate_beyond(1e-2, grid) == 3e-2  # 1e-2 x (1e-2 / 3e-3), to one digit
+    assert rate_beyond(1e-3, grid) == 3e-4
+    assert rate_beyond(3e-3, grid) is None  # inside: accepted as it is
+    assert rate_beyond(1e-3, (1e-3,)) is None  # one rate: nothing to extend
+
+
+def test_a_choice_at_the_edge_tunes_one_rate_beyond_before_it_is_accepted(tmp_path):
+    """With rates far too small for 30 steps, the largest wins; the engine then tunes one
+    step beyond it and chooses among all three; with lr_extend off it takes the edge,
+    flagged."""
+    grid = Grid(tasks=("bit_memory",), models=("rnn",), lengths=(5,), seeds=1, steps=30,
+                hidden_size=8, eval_every=10, lr_grid=(1e-5, 1e-4), tune_seeds=1)
+    run_grid(grid, tmp_path / "extended", n_jobs=1, progress=False)
+    tuning = pd.read_csv(tmp_path / "extended" / "tuning_summary.csv")
+    assert sorted(tuning["lr"]) == [1e-5, 1e-4, 1e-3]
+    selection = pd.read_csv(tmp_path / "extended" / "lr_selection.csv")
+    chosen = selection.loc[selection["chosen"], "lr"].item()
+    assert chosen in (1e-4, 1e-3)
+    summary = pd.read_csv(tmp_path / "extended" / "summary.csv")
+    assert summary["lr"].tolist() == [chosen]
+    run_grid(dataclasses.replace(grid, lr_extend=False), tmp_path / "flagged", n_jobs=1,
+             progress=False)
+    selection = pd.read_csv(tmp_path / "flagged" / "lr_selection.csv")
+    assert sorted(selection["lr"]) == [1e-5, 1e-4]
+    assert selection.loc[selection["chosen"], "lr"].item() == 1e-4
+    assert selection["at_edge"].all()

@@ -129,7 +129,7 @@ def test_search_run_writes_the_expected_probes_and_brackets(threshold_task, tmp_
 def test_a_killed_search_resumes_to_the_same_probes_and_numbers(tmp_path):
     args = ["run", "--preset", "smoke", "--tasks", "bit_memory", "--models", "rnn,gru",
             "--search", "horizon", "--min-length", "4", "--max-length", "64", "--seeds", "2",
-            "--steps", "150", "--n-jobs", "2", "--no-progress"]
+            "--steps", "80", "--n-jobs", "2", "--no-progress"]
     whole = run_cli(*args, "--out", str(tmp_path / "whole"))
     assert whole.returncode == 0, whole.stderr
     out = tmp_path / "killed"

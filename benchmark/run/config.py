@@ -16,6 +16,7 @@ from benchmark.run.cell import CELL_KEYS, ID_FIELDS_V1, Cell, Settings, stable_h
 from benchmark.run.fields import (
     Spec,
     check_value,
+    is_bool,
     nonneg_int,
     positive_float,
     positive_int,
@@ -66,6 +67,10 @@ class _Axes:
                             "horizon search: the climb's factor between lengths")
     resolution: float = setting(1.25, "float", _greater_than_one, "a number > 1",
                                 "horizon search: bisect until failed / solved length <= this")
+    lr_extend: bool = setting(True, "bool", is_bool, "true or false",
+                              "when the rate chosen on validation is the smallest or largest "
+                              "of --lr-grid, tune one more rate beyond it (the grid's own step) "
+                              "before accepting it (false: accept it, flagged)")
     match_params: int = setting(0, "int", nonneg_int, "a non-negative integer",
                                 "give every (task, model) the hidden size whose model has "
                                 "about this many parameters (0: --hidden-size for all)")

@@ -56,11 +56,28 @@ def select_lr(tuning: pd.DataFrame) -> pd.DataFrame:
                     pd.MultiIndex.from_frame(table[GROUP + ["lr"]])).to_numpy())
         table["all_at_chance"] = pd.Series(near, index=table.index).groupby(
             [table[c] for c in GROUP], observed=True).transform("all")
-    edges = {table["lr"].min(), table["lr"].max()} if len(table) else set()
+    # the edges of each (task, model, length)'s own rates: an extension beyond the grid moves
+    # them for that group alone
+    rates = table.groupby(GROUP, observed=True)["lr"]
+    low, high, count = rates.transform("min"), rates.transform("max"), rates.transform("nunique")
     chosen_lr = table[table["chosen"]].set_index(GROUP)["lr"]
-    table["at_edge"] = [chosen_lr.get(tuple(key)) in edges and table["lr"].nunique() > 1
-                        for key in table[GROUP].itertuples(index=False)]
+    chosen = pd.Series([chosen_lr.get(tuple(key)) for key in
+                        table[GROUP].itertuples(index=False)], index=table.index)
+    table["at_edge"] = ((chosen == low) | (chosen == high)) & (count > 1)
     return table
+
+
+def rate_beyond(chosen: float, rates) -> float | None:
+    """The rate one step beyond the edge of ``rates`` where ``chosen`` sits on it (the grid's
+    own step there, rounded to one significant digit: 1e-2 after 3e-3 gives 3e-2), None where
+    the choice is inside or the grid has one rate."""
+    rates = sorted(rates)
+    if len(rates) < 2 or rates[0] < chosen < rates[-1]:
+        return None
+    beyond = chosen / (rates[1] / rates[0]) if chosen == rates[0] else \
+        chosen * (rates[-1] / rates[-2])
+    beyond = float(f"{beyond:.1g}")
+    return None if beyond in rates else beyond
 
 
 def chosen_rates(selection: pd.DataFrame) -> dict[tuple[str, str, int], float]:

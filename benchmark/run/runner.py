@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
 from benchmark.run.judgement import judge
-from benchmark.run.lr_selection import chosen_rates, select_lr
+from benchmark.run.lr_selection import chosen_rates, rate_beyond, select_lr
 from benchmark.run.search import SearchPlan, next_probe, validation_bracket
 from benchmark.run.store import RunStore, atomic_write
 from benchmark.run.workers import (
@@ -54,7 +54,9 @@ class Chain:
     outcomes: dict[int, bool] = dataclasses.field(default_factory=dict)
     probes: list[dict] = dataclasses.field(default_factory=list)  # rows of search.csv
     probe: tuple[int, str] | None = None  # the length being probed and why
-    phase: str = ""  # "tune" or "evaluate"
+    phase: str = ""  # "tune", "extend" (one rate beyond the grid's edge) or "evaluate"
+    rates: tuple[float, ...] = ()  # the rates this tuning phase runs
+    tried: tuple[float, ...] = ()  # every rate tuned at this length so far
     lr: float = float("nan")
     waiting: set[str] = dataclasses.field(default_factory=set)  # ids of submitted cells
     done: bool = False
@@ -97,12 +99,14 @@ class Engine:
         self.tuning_cells: list[Cell] = []
         self.evaluation_cells: list[Cell] = []
 
+    def tuning_at(self, chain: Chain, rates) -> list[Cell]:
+        return [self.grid.cell(chain.task, chain.model, chain.probe[0], TUNE_SEED_OFFSET + s,
+                               lr=lr) for lr in rates for s in range(self.grid.tune_seeds)]
+
     def cells(self, chain: Chain) -> list[Cell]:
-        length = chain.probe[0]
-        if chain.phase == "tune":
-            return [self.grid.cell(chain.task, chain.model, length, TUNE_SEED_OFFSET + s, lr=lr)
-                    for lr in self.grid.lr_grid for s in range(self.grid.tune_seeds)]
-        return [self.grid.cell(chain.task, chain.model, length, s, lr=chain.lr)
+        if chain.phase != "evaluate":
+            return self.tuning_at(chain, chain.rates)
+        return [self.grid.cell(chain.task, chain.model, chain.probe[0], s, lr=chain.lr)
                 for s in range(self.grid.seeds)]
 
     def advance(self, chain: Chain) -> None:
@@ -115,8 +119,10 @@ class Engine:
                     return
                 chain.phase, chain.lr = ("tune", float("nan")) if self.grid.lr_grid \
                     else ("evaluate", self.grid.lr)
+                chain.rates = chain.tried = tuple(self.grid.lr_grid)
             cells = self.cells(chain)
-            (self.tuning_cells if chain.phase == "tune" else self.evaluation_cells).extend(cells)
+            (self.evaluation_cells if chain.phase == "evaluate" else self.tuning_cells).extend(
+                cells)
             for cell in cells:
                 self.submit(chain, cell)
             if not chain.waiting:
@@ -141,13 +147,24 @@ class Engine:
             chain, cell = self.backlog.pop(0)
             self.futures[self.executor.submit(run_cell, cell, self.parent)] = (chain, cell)
 
+    def choose_rate(self, chain: Chain) -> None:
+        """After a tuning phase: the rate chosen on validation over every rate tried here,
+        or, once, one more rate beyond the grid's edge when the choice sits on it."""
+        tried = self.tuning_at(chain, chain.tried)
+        selection = select_lr(judge(pd.DataFrame([self.summaries[c.id] for c in tried])))
+        chosen = chosen_rates(selection)[(chain.task, chain.model, chain.probe[0])]
+        beyond = rate_beyond(chosen, chain.tried) \
+            if chain.phase == "tune" and self.grid.lr_extend else None
+        if beyond is None:
+            chain.lr, chain.phase = chosen, "evaluate"
+        else:
+            chain.rates, chain.tried, chain.phase = (beyond,), chain.tried + (beyond,), "extend"
+
     def finish_phase(self, chain: Chain, cells: list[Cell]) -> None:
-        summaries = judge(pd.DataFrame([self.summaries[c.id] for c in cells]))
-        if chain.phase == "tune":
-            chain.lr = chosen_rates(select_lr(summaries))[
-                (chain.task, chain.model, chain.probe[0])]
-            chain.phase = "evaluate"
+        if chain.phase != "evaluate":
+            self.choose_rate(chain)
             return
+        summaries = judge(pd.DataFrame([self.summaries[c.id] for c in cells]))
         length, reason = chain.probe
         n_solved = int(summaries.get("solved_validation", pd.Series(dtype=bool))
                        .fillna(False).astype(bool).sum())

@@ -28,7 +28,6 @@ import math
 
 import numpy as np
 import torch
-from scipy.signal import cont2discrete
 from scipy.special import comb
 from torch import nn
 
@@ -41,6 +40,10 @@ def legendre_system(order: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
     i, j = np.arange(order)[:, None], np.arange(order)[None, :]
     a = (2 * i + 1) / theta * np.where(i < j, -1.0, (-1.0) ** (i - j + 1))
     b = ((2 * np.arange(order) + 1) * (-1.0) ** np.arange(order) / theta)[:, None]
+    # imported here: scipy.signal takes 0.8 s to import, paid by every process that
+    # imports the model registry (each CLI call, each worker), and only an LMU needs it
+    from scipy.signal import cont2discrete
+
     a_bar, b_bar, *_ = cont2discrete((a, b, np.eye(order), np.zeros((order, 1))), dt=1.0,
                                      method="zoh")
     return a_bar, b_bar[:, 0]

@@ -112,10 +112,11 @@ def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
     from benchmark.report.page import DPI
 
     run = smoke_copy
-    write_report(run, ["png", "svg", "pdf"], page_width=7.0)
-    vectors = sorted(p for p in (run / "figures").iterdir() if p.suffix in (".svg", ".pdf"))
+    # PDF beside every PNG (SVG is checked on one figure below: the slowest format to write)
+    write_report(run, ["png", "pdf"], page_width=7.0)
+    vectors = sorted(p for p in (run / "figures").iterdir() if p.suffix == ".pdf")
     pngs = sorted((run / "figures").glob("*.png"))
-    assert len(vectors) == 2 * len(pngs) and len(pngs) >= 8
+    assert len(vectors) == len(pngs) and len(pngs) >= 8
     assert all(p.read_bytes().startswith(b"%PDF") for p in vectors if p.suffix == ".pdf")
     for png in pngs:  # every figure fits the page it was drawn for
         assert Image.open(png).size[0] / DPI <= 7.0 + 1 / DPI, png.name

@@ -22,7 +22,7 @@ RUNS = sorted(p.name for p in REFERENCE.iterdir() if (p / "summary.csv").exists(
 
 # A setting as the next one will be added: a field with a declared default.
 Extended = dataclasses.make_dataclass(
-    "Extended", [("stop_margin", float, setting(1.0, "float", positive_float,
+    "Extended", [("future_knob", float, setting(1.0, "float", positive_float,
                                                 "a positive number", "a new setting"))],
     bases=(Cell,), frozen=True)
 
@@ -43,13 +43,13 @@ def test_adding_a_setting_with_a_default_leaves_every_id_unchanged(run):
     for row in stored_rows(run):
         fields = dataclasses.asdict(Cell.from_row(row))
         assert Extended(**fields).id == row["cell_id"]
-        assert Extended(**fields, stop_margin=0.5).id != row["cell_id"]
+        assert Extended(**fields, future_knob=0.5).id != row["cell_id"]
 
 
 def test_a_setting_away_from_its_default_enters_the_id():
     cell = Cell(task="adding", model="rnn", seq_len=10, seed=0)
     assert Extended(**dataclasses.asdict(cell)).id == cell.id
-    ids = {Extended(**dataclasses.asdict(cell), stop_margin=m).id for m in (0.5, 0.25, 2.0)}
+    ids = {Extended(**dataclasses.asdict(cell), future_knob=m).id for m in (0.5, 0.25, 2.0)}
     assert len(ids) == 3 and cell.id not in ids
 
 

@@ -139,3 +139,32 @@ def test_without_early_stop_the_whole_budget_runs():
                 **{**TINY, "steps": 200, "lr": 1e-2})
     s = train_cell(cell).summary
     assert s["steps_run"] == 200 and s["steps_to_solve"] < 200
+
+
+def test_the_stop_margin_is_a_share_of_the_way_from_the_floor_to_the_threshold():
+    from benchmark.run.train import stop_met
+    from tasks import get_task
+
+    bit_memory = get_task("bit_memory")  # threshold 0.05, no noise floor
+    at = Cell(task="bit_memory", model="rnn", seq_len=5, seed=0, stop_margin=0.5)
+    assert stop_met(bit_memory, at, 0.025) and not stop_met(bit_memory, at, 0.03)
+    first = dataclasses.replace(at, stop_margin=1.0)  # the rule itself
+    assert stop_met(bit_memory, first, 0.05) and not stop_met(bit_memory, first, 0.051)
+    sine = get_task("noisy_sine")
+    floor, threshold = sine.noise_floor(5), sine.success_threshold()
+    halfway = floor + 0.5 * (threshold - floor)
+    cell = Cell(task="noisy_sine", model="rnn", seq_len=5, seed=0, stop_margin=0.5)
+    assert stop_met(sine, cell, halfway) and not stop_met(sine, cell, halfway * 1.001)
+
+
+def test_a_margin_trains_on_past_the_first_crossing_and_changes_nothing_before_it():
+    """Same cell, same seed: up to the first crossing the two runs are the same run; with a
+    margin it stops later (or at the budget), never earlier."""
+    base = Cell(task="noisy_sine", model="gru", seq_len=5, seed=0, steps=300, hidden_size=8,
+                batch_size=32, eval_every=10, test_size=200, validation_size=200,
+                grad_every=0)
+    first = train_cell(base).summary
+    margin = train_cell(dataclasses.replace(base, stop_margin=0.5)).summary
+    assert first["steps_to_solve"] == margin["steps_to_solve"] == first["steps_run"]
+    assert margin["steps_run"] > first["steps_run"]
+    assert margin["validation_metric"] < first["validation_metric"]

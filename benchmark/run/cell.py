@@ -68,7 +68,10 @@ class Settings:
                               "epoch (0: a fresh batch every step)")
     early_stop: bool = setting(True, "bool", is_bool, "true or false",
                                "stop a cell once it meets the task's success rule (true/false)")
-
+    stop_margin: float = setting(
+        1.0, "float", lambda v: positive_float(v) and v <= 1, "a number in (0, 1]",
+        "early stop only once validation lies this share of the way from the noise floor to "
+        "the success threshold (1: at the first crossing; 0.5: halfway below it)")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -64,7 +64,8 @@ class Outcome:
     step: int = 0
     metrics: list[float] = dataclasses.field(default_factory=list)  # validation, per eval
     validation_loss: float = math.nan  # the loss on the validation set at the last evaluation
-    steps_to_solve: int | None = None
+    steps_to_solve: int | None = None  # the first evaluation that met the success rule
+    margin_met: bool = False  # an evaluation met the stop rule (the rule, with the margin)
     train_seconds: float = 0.0
     clipped: int = 0
     logged: int = 0
@@ -152,6 +153,18 @@ def _log_norms(grads: gradients.GradientLog, out: Outcome, s: Session, total: fl
         grads.add_norm(out.step, group, norm)
 
 
+def stop_met(task, cell: Cell, metric: float) -> bool:
+    """Whether a validation result lets the cell stop early: the success rule itself at
+    ``stop_margin`` 1; below 1, the metric must lie that share of the way from the task's
+    noise floor (0 without one) to its success threshold (0.5: halfway below it), so that the
+    test result of a stopped cell is not a coin flip at the threshold."""
+    threshold = task.success_threshold()
+    if cell.stop_margin == 1 or threshold is None:  # (a rule that is not a threshold)
+        return task.solved(metric)
+    floor = task.noise_floor(cell.seq_len) or 0.0
+    return metric <= floor + cell.stop_margin * (threshold - floor)
+
+
 def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLog) -> Outcome:
     """The loop: train, log, evaluate, stop (budget, early stop, or a non-finite loss)."""
     out = Outcome()
@@ -173,11 +186,12 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
             curve.add(step=step, metric="train_loss", value=float(np.mean(train_losses)))
         if s.task.solved(metric) and out.steps_to_solve is None:
             out.steps_to_solve = step
+        out.margin_met = out.margin_met or stop_met(s.task, cell, metric)
 
     evaluate(0, [])  # (a trivial task, e.g. one without noise, may be solved at step 0)
     checkpoint(0)
     recent_losses: list[float] = []
-    while (out.steps_to_solve is None or not cell.early_stop) and out.step < cell.steps:
+    while (not out.margin_met or not cell.early_stop) and out.step < cell.steps:
         out.step += 1
         tick = time.perf_counter()
         loss_value, total_norm = _gradient_step(cell, s, params)

@@ -231,3 +231,47 @@ def test_aggregate_carries_each_task_s_success_threshold():
     assert stats.aggregate(summary)["success_threshold"].iloc[0] == pytest.approx(1 / 60)
     summary["task_params"] = '{"variant": "hs97"}'  # the variant's own rule
     assert stats.aggregate(summary)["success_threshold"].iloc[0] == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("n, expected", [
+    (1, (1, 1, 0.0)),  # one seed: no interval at all for the median
+    (3, (1, 3, 0.75)),  # the range of 3 seeds covers the median 3/4 of the time
+    (5, (1, 5, 0.9375)),
+    (6, (1, 6, 0.96875)),  # the first count whose range reaches 95 %
+    (10, (2, 9, 1 - 2 * 11 / 1024)),
+    # P(B <= 5) = (1 + 20 + 190 + 1140 + 4845 + 15504) / 2^20
+    (20, (6, 15, 1 - 2 * 21700 / 2 ** 20)),
+])
+def test_order_statistic_interval_of_the_median(n, expected):
+    k, upper, coverage = horizon_stats.order_statistic_interval(n)
+    assert (k, upper) == expected[:2] and coverage == pytest.approx(expected[2], abs=1e-12)
+
+
+def test_the_order_statistic_interval_covers_as_often_as_it_says():
+    rng = np.random.default_rng(7)
+    k, upper, coverage = horizon_stats.order_statistic_interval(10)
+    draws = np.sort(rng.lognormal(3.0, 1.0, size=(20000, 10)), axis=1)
+    true_median = np.exp(3.0)
+    hit = (draws[:, k - 1] <= true_median) & (true_median <= draws[:, upper - 1])
+    assert abs(hit.mean() - coverage) < 0.01
+
+
+def test_median_horizon_takes_the_seed_as_the_unit():
+    # perfect separation: every seed solved 40 and failed 48
+    same = horizon_stats.median_horizon([40] * 5, [48] * 5)
+    assert (same["seed_median_low"], same["seed_median_high"]) == (40, 48)
+    assert (same["seed_ci_low"], same["seed_ci_high"]) == (40, 48)
+    assert same["n_seeds"] == 5 and same["seed_ci_coverage"] == pytest.approx(0.9375)
+    # one seed: its own bracket, and an interval that covers nothing for sure
+    one = horizon_stats.median_horizon([20], [24])
+    assert (one["seed_median_low"], one["seed_median_high"], one["seed_ci_coverage"]) == \
+        (20, 24, 0.0)
+    # two seeds that stop at 20 and 80 (zoo's IRNN): the median is between them, never above
+    # both, as the stitched bracket [134, 160) was
+    two = horizon_stats.median_horizon([20, 80], [40, 134])
+    assert (two["seed_median_low"], two["seed_median_high"]) == (20, 134)
+    assert (two["seed_ci_low"], two["seed_ci_high"]) == (20, 134)
+    # a seed held to the longest length: an open end stays open
+    edge = horizon_stats.median_horizon([100, 500, 500], [160, math.inf, math.inf])
+    assert (edge["seed_median_low"], edge["seed_median_high"]) == (500, math.inf)
+    assert horizon_stats.median_horizon([], [])["n_seeds"] == 0

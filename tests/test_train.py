@@ -122,7 +122,7 @@ def test_the_test_set_does_not_depend_on_the_model_or_the_budget():
 
 
 def test_fixed_training_set_is_reshuffled_every_epoch():
-    from benchmark.run.train import training_batches
+    from benchmark.run.data import training_batches
     from tasks import get_task
 
     cell = Cell(task="adding", model="rnn", seq_len=5, seed=0, batch_size=4, train_size=10)

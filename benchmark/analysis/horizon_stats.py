@@ -120,6 +120,40 @@ def seed_brackets(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def median_coverage(n: int, k: int) -> float:
+    """P(X_(k) <= median <= X_(n-k+1)) for n draws of a continuous quantity: the seeds on
+    either side of the median are binomial(n, 1/2), whatever the distribution."""
+    return float(1 - 2 * stats.binom.cdf(k - 1, n, 0.5))
+
+
+def order_statistic_interval(n: int, confidence: float = CONFIDENCE
+                             ) -> tuple[int, int, float]:
+    """(k, n - k + 1, coverage): the narrowest pair of order statistics whose interval covers
+    the median with at least ``confidence``; where no pair does (fewer than 6 seeds at 95 %),
+    the whole range (k = 1) with the coverage it has: 3 seeds 0.75, 5 seeds 0.94, 1 seed 0."""
+    k = max((k for k in range(1, n // 2 + 1) if median_coverage(n, k) >= confidence),
+            default=1)
+    return k, n - k + 1, median_coverage(n, k)
+
+
+def median_horizon(seed_lows, seed_highs, confidence: float = CONFIDENCE) -> dict:
+    """The horizon with the seed as the unit: each seed's own bracket [low, high) holds its
+    horizon; the median seed's bracket is [middle low, middle high) (for an even count, from
+    the lower middle low to the upper middle high: both middle seeds), and the interval for
+    the median is [k-th low, (n-k+1)-th high) with its binomial coverage, which says how
+    little a few seeds pin down. No seeds: NaN."""
+    lows, highs = np.sort(np.asarray(seed_lows, float)), np.sort(np.asarray(seed_highs, float))
+    n = lows.size
+    if n == 0:
+        return {"n_seeds": 0, "seed_median_low": math.nan, "seed_median_high": math.nan,
+                "seed_ci_low": math.nan, "seed_ci_high": math.nan, "seed_ci_coverage": math.nan}
+    k, upper, coverage = order_statistic_interval(n, confidence)
+    return {"n_seeds": n, "seed_median_low": float(lows[(n - 1) // 2]),
+            "seed_median_high": float(highs[n // 2]),
+            "seed_ci_low": float(lows[k - 1]), "seed_ci_high": float(highs[upper - 1]),
+            "seed_ci_coverage": coverage}
+
+
 def widen_to_probed(low: float, high: float, lengths) -> tuple[float, float]:
     """The smallest interval with probed lengths as ends that contains [low, high]: the data
     cannot place a crossing between two lengths that were run. 0 / inf: open below the
@@ -157,6 +191,11 @@ def _graded(agg: pd.DataFrame) -> dict:
                                              (agg["beats_rate"] * agg["n"]).round(), agg["n"])}
 
 
+def _seed_median(group: pd.DataFrame) -> dict:
+    seeds = seed_brackets(group)
+    return median_horizon(seeds["seed_low"], seeds["seed_high"])
+
+
 def horizons(summary: pd.DataFrame, per_length: pd.DataFrame,
              tuning: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (task, model): the horizon bracket, L50 with its interval, error growth, the
@@ -187,6 +226,7 @@ def horizons(summary: pd.DataFrame, per_length: pd.DataFrame,
             "l50": l50, "l50_low": l50_low, "l50_high": l50_high,
             "growth_slope": slope, "growth_low": s_low, "growth_high": s_high,
             "cpu_seconds": cpu,
+            **_seed_median(group),
             **_graded(agg),
         })
     return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from benchmark.analysis.horizon_stats import median_coverage
 from benchmark.report.catalogue import figure_lines
 from benchmark.report.context import ReportContext
 from benchmark.report.markdown import percent, share_words, table
@@ -63,6 +64,11 @@ def header_section(ctx: ReportContext) -> list[str]:
         + grid_lines(ctx.grid) + matched + ["", "</details>", ""]
 
 
+def _seeds_for(confidence: float) -> int:
+    """The fewest seeds whose range covers the median with ``confidence``."""
+    return next(n for n in range(1, 100) if median_coverage(n, 1) >= confidence)
+
+
 def _horizon_intro(ctx: ReportContext) -> list[str]:
     if ctx.single_length:
         lines = ["## Outcome", "",
@@ -70,9 +76,17 @@ def _horizon_intro(ctx: ReportContext) -> list[str]:
                  "length (test set).", ""]
     else:
         lines = ["## Memory horizon", "",
-                 "Each model's horizon bracket [low, high): every length up to low was solved "
-                 f"by at least {share_words(SOLVED_SHARE)} the seeds (test set), high is the next "
-                 f"length run and was "
+                 "Per seed, the measurement: each seed's own bracket [low, high) (the longest "
+                 "length it solved on the test set with every shorter length it ran solved, "
+                 "and the next length it ran); the model's horizon is the median seed's "
+                 "bracket, in the interval between order statistics that covers the median "
+                 "with the stated probability (binomial: the range of 3 seeds covers it "
+                 f"{percent(round(median_coverage(3, 1), 2))} of the time, of 5 seeds "
+                 f"{percent(round(median_coverage(5, 1), 2))}; {percent(CONFIDENCE)} from "
+                 f"{_seeds_for(CONFIDENCE)} seeds on). "
+                 "Stitched, shown beside it: every length up to low was solved "
+                 f"by at least {share_words(SOLVED_SHARE)} the seeds (test set), not necessarily "
+                 f"the same seeds at each length, high is the next length run and was "
                  "not (∞: solved up to the longest length run; 0: the shortest failed). L50: "
                  f"where a logistic fit of success on log length crosses 50 %, with its "
                  f"{percent(CONFIDENCE)} "

@@ -29,7 +29,17 @@ def horizon_cell(row) -> str:
     interval = f"[{_length(row['l50_low'])}, {_length(row['l50_high'])}]"
     text += f", L50 {fmt(row['l50'])} {interval}" if np.isfinite(row["l50"]) else \
         f", L50 in {interval}"
-    return text
+    return f"per seed {seed_median_text(row)}; stitched {text}"
+
+
+def seed_median_text(row) -> str:
+    """The median seed's bracket and the order-statistic interval for it, with its coverage
+    and the seed count it rests on: ``[40, 48) in [20, 80) (75 %, n = 3)``."""
+    coverage = row["seed_ci_coverage"]
+    held = "no interval" if coverage == 0 else f"{coverage:.0%}".replace("%", " %")
+    return (horizon_bracket_text(row["seed_median_low"], row["seed_median_high"]) + " in "
+            + horizon_bracket_text(row["seed_ci_low"], row["seed_ci_high"])
+            + f" ({held}, n = {int(row['n_seeds'])})")
 
 
 def effective_window_text(cells: pd.DataFrame, task) -> str:

@@ -7,7 +7,6 @@ predate checksums get theirs (rewritten whole, after being read back in full).
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -63,8 +62,5 @@ def add_checksum(store, path) -> bool:
     except Exception as err:  # noqa: BLE001
         raise CorruptCellFile(f"{path}: {type(err).__name__}: {err}") from None
     record = store.read_cell(path, legacy=True)
-    arrays = {"summary": np.array(json.dumps(record["summary"]))}
-    arrays.update({f"curve_{k}": v for k, v in record["curve"].items()})
-    arrays.update({f"grad_{k}": v for k, v in record["gradients"].items()})
-    store.write_arrays(path, arrays)
+    store.write_record(path, record["summary"], record["curve"], record["gradients"])
     return True

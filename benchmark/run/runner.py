@@ -78,8 +78,8 @@ def grid_chains(grid: Grid) -> list[Chain]:
     first, so the last worker is not left alone with the biggest cell."""
     chains = [Chain(task, model, lambda outcomes, n=length: None if outcomes else (n, "grid"))
               for task in grid.tasks for length in grid.lengths for model in grid.models]
-    size = {id(c): cost(grid.cell(c.task, c.model, c.plan({})[0], 0)) for c in chains}
-    return sorted(chains, key=lambda c: size[id(c)], reverse=True)
+    return sorted(chains, key=lambda c: cost(grid.cell(c.task, c.model, c.plan({})[0], 0)),
+                  reverse=True)
 
 
 class Engine:
@@ -206,7 +206,7 @@ class Engine:
 
 def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_jobs: int,
                backend: str, scheduler: str | None, progress: bool,
-               total: int | None = None) -> tuple[RunStore, Engine]:
+               total: int | None = None) -> Engine:
     """Run (or resume) ``chains`` into the folder ``out``; the engine holds what was done."""
     store = RunStore(out)
     with open_run(store, grid, n_jobs, backend, scheduler):
@@ -223,24 +223,23 @@ def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_job
         write_tables(store, run)
         if grid.search == "horizon":
             write_search_table(store, run, chains, plan_of(grid))
-    return store, run
+    return run
 
 
 def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
              scheduler: str | None = None, progress: bool = True) -> RunOutcome:
     """Run (or resume) every cell of ``grid`` into the folder ``out``."""
     evaluation, tuning = grid.n_cells()
-    _, run = run_chains(grid, out, grid_chains(grid), n_jobs=n_jobs, backend=backend,
-                        scheduler=scheduler, progress=progress, total=evaluation + tuning)
-    return run.outcome()
+    return run_chains(grid, out, grid_chains(grid), n_jobs=n_jobs, backend=backend,
+                      scheduler=scheduler, progress=progress,
+                      total=evaluation + tuning).outcome()
 
 
 def run_search(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
                scheduler: str | None = None, progress: bool = True) -> RunOutcome:
     """Run (or resume) the horizon search of ``grid`` into ``out``."""
-    _, run = run_chains(grid, out, search_chains(grid), n_jobs=n_jobs, backend=backend,
-                        scheduler=scheduler, progress=progress)
-    return run.outcome()
+    return run_chains(grid, out, search_chains(grid), n_jobs=n_jobs, backend=backend,
+                      scheduler=scheduler, progress=progress).outcome()
 
 
 def run(grid: Grid, out: str | os.PathLike, **options) -> RunOutcome:

@@ -127,13 +127,18 @@ class RunStore:
         return self.cells_dir / f"{cell.id}.npz"
 
     def write_cell(self, result) -> None:
-        arrays = {"summary": np.array(json.dumps(result.summary, default=_json_default))}
-        arrays.update({f"curve_{k}": v for k, v in result.curve.items()})
-        arrays.update({f"grad_{k}": v for k, v in result.gradients.items()})
-        self.write_arrays(self.cell_path(result.cell), arrays)
+        self.write_record(self.cell_path(result.cell), result.summary, result.curve,
+                          result.gradients)
+
+    def write_record(self, path: Path, summary: dict, curve: dict, gradients: dict) -> None:
+        """One cell file: the summary, the curve and gradient columns, and their checksum."""
+        arrays = {"summary": np.array(json.dumps(summary, default=_json_default))}
+        arrays.update({f"curve_{k}": v for k, v in curve.items()})
+        arrays.update({f"grad_{k}": v for k, v in gradients.items()})
+        self._write_arrays(path, arrays)
 
     @staticmethod
-    def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
         arrays = {**arrays, CHECKSUM: np.array(content_checksum(arrays))}
         atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
 

@@ -50,8 +50,9 @@ def verify_run(run_dir, cells: int = 3) -> pd.DataFrame:
     store = RunStore(run_dir)
     # what the run recorded itself: a column a migration filled in (e.g. test_loss as NaN for
     # a run written before it existed) is not a measurement to reproduce
-    recorded = set(store.load_summary(raw=True).columns)
-    stored = cheapest(store.load_summary(round_trip=True), cells)
+    raw = store.load_summary(raw=True, round_trip=True)
+    recorded = set(raw.columns)
+    stored = cheapest(judge(raw), cells)
     rows = []
     for record in stored.to_dict("records"):
         result = run_cell(Cell.from_row(record))

@@ -17,8 +17,6 @@ import threading
 import time
 import traceback
 
-import joblib
-
 from benchmark.run.config import Cell, Grid, same_grid
 from benchmark.run.environment import environment, now
 from benchmark.run.migrations import upgrade_cell_files
@@ -112,11 +110,10 @@ def check_device(device: str, backend: str) -> None:
 
 @contextlib.contextmanager
 def engine(backend: str, n_jobs: int, scheduler: str | None):
-    """joblib's parallel configuration for the chosen engine; yields the Dask client where
-    there is one (None for loky)."""
+    """The chosen engine, for as long as the run lasts: yields the Dask client (a cluster of
+    its own, or the --scheduler's), or None for loky (``executor_for`` makes its workers)."""
     if backend == "loky":
-        with joblib.parallel_config(backend="loky", n_jobs=n_jobs):
-            yield None
+        yield None
         return
     from dask.distributed import Client, LocalCluster
 
@@ -129,8 +126,7 @@ def engine(backend: str, n_jobs: int, scheduler: str | None):
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        with joblib.parallel_config(backend="dask"):
-            yield client
+        yield client
     finally:
         client.close()
         if cluster is not None:

@@ -8,7 +8,7 @@ RUN ?= results/quick
 N_JOBS ?= -1
 VERIFY_CELLS ?= 2
 
-.PHONY: install test test-fast verify-references run smoke quick report bench bench-search lint clean reproduce
+.PHONY: install test test-fast verify-references run smoke quick report bench bench-search lint clean reproduce reproducibility
 
 install: $(STAMP)
 
@@ -54,3 +54,8 @@ verify-references: install  ## recompute each committed reference's cheapest cel
 
 bench-search: install  ## the horizon search against a fixed grid at its resolution (CPU-seconds)
 	$(PY) -m benchmark.perf.search_bench --out results/search_bench
+
+reproducibility: install  ## split half: the zoo on seeds 0-4 and on 5-9; do their horizons overlap? (hours)
+	$(PY) -m benchmark run --preset zoo --out results/reference/zoo --n-jobs $(N_JOBS)
+	$(PY) -m benchmark run --preset zoo --first-seed 5 --out results/reference/zoo_seeds_5-9 --n-jobs $(N_JOBS)
+	$(PY) -m benchmark reproducibility results/reference/zoo results/reference/zoo_seeds_5-9 --out results/reference/zoo_split_half

@@ -41,6 +41,13 @@ def enough_solved(n_solved, n_seeds):
     return n_solved >= SOLVED_SHARE * n_seeds
 
 
+def median_solved(n_through, n_seeds):
+    """Whether the median seed solved a length and every shorter one, from the number of seeds
+    that did (``n_through``): at least n - (n - 1) // 2, a majority; for an even count the
+    lower of the two middle seeds, so both must have."""
+    return n_seeds > 0 and n_through >= n_seeds - (n_seeds - 1) // 2
+
+
 # A learning-rate choice among validation errors all within this share of the memoryless
 # baseline is a choice among chance-level runs (flagged, not trusted).
 CHANCE_BAND = 0.1
@@ -51,6 +58,9 @@ CONFIDENCE = 0.95  # every interval the suite prints
 SIGNIFICANCE = 0.05  # the false-discovery level of paired comparisons (Benjamini-Hochberg)
 MIN_BOOTSTRAP_N = 10  # below this many seeds the interval of a mean is Student's t: a
                       # percentile bootstrap over 3 values collapses to their range
+# A paired comparison is called "consistent" (every seed favours one side, not significant)
+# only from this many pairs: at 2 pairs it happens half the time by chance, at 5 one time in 16.
+MIN_PAIRS_FOR_CONSISTENT = 5
 MIN_SEEDS_FOR_BAND = 3  # figures draw a mean's interval band from this many seeds on: at 2
                         # seeds a t interval covers the whole panel
 

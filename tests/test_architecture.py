@@ -25,7 +25,8 @@ ALLOWED = {
     "benchmark.perf": {"core", "tasks", "models", "benchmark.run", "benchmark.analysis",
                        "benchmark.report"},
     "benchmark.cli": {"core", "tasks", "models", "benchmark.run", "benchmark.analysis",
-                      "benchmark.report"},
+                      "benchmark.report", "benchmark.arguments"},
+    "benchmark.arguments": {"core", "benchmark.run"},  # the command line's grammar
     "benchmark.__main__": {"benchmark.cli"},
     "benchmark": set(),  # benchmark/__init__.py
 }

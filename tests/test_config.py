@@ -43,9 +43,11 @@ def test_grid_cells_are_the_cross_product():
 def test_shipped_presets_load(name):
     grid = load_grid(name)
     assert grid.description
+    if grid.search == "horizon":  # the seed rule: >= 5 seeds, a margin on the stop
+        assert grid.seeds >= 5 and grid.stop_margin < 1
     if name == "long":  # the horizon search over the tasks with a dependency gap
         assert grid.search == "horizon" and (min(grid.lengths), max(grid.lengths)) == (10, 1000)
-        assert set(grid.tasks) == {"bit_memory", "adding", "copy_memory"} and grid.seeds == 3
+        assert set(grid.tasks) == {"bit_memory", "adding", "copy_memory"} and grid.seeds == 5
         return
     if name == "zoo":  # the long-memory cells beside the classics, by the horizon search
         assert grid.search == "horizon" and len(grid.models) == 10

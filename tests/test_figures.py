@@ -139,8 +139,9 @@ def test_every_figure_is_declared_once_and_linked_only_where_it_applies():
 
     sweep = types.SimpleNamespace(single_length=False, has_through=False, tuning=None)
     one = types.SimpleNamespace(single_length=True, has_through=True, tuning=None)
-    assert catalogue.figure_lines(sweep, "memory_horizon") == [
-        "![memory horizon](figures/memory_horizon.png)", ""]
+    image, _, caption, _ = catalogue.figure_lines(sweep, "memory_horizon")
+    assert image == "![memory horizon](figures/memory_horizon.png)"
+    assert caption.startswith("Read off: each seed's own horizon")
     assert catalogue.figure_lines(one, "memory_horizon") == []
     assert catalogue.figure_lines(sweep, "learning_rate") == []  # no rates were tuned
     assert [f.alt for f in catalogue.drawn(one) if f.name == "learning_curves"] == [

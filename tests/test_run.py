@@ -25,6 +25,9 @@ def test_smoke_run_writes_the_results_layout(smoke_run):
     run = json.loads((smoke_run / "run.json").read_text())
     assert run["grid"] == grid.to_dict() and run["finished"]
     assert {"torch", "git_commit", "cpu_count"} <= set(run["environment"])
+    # provenance: every cell names the commit that computed it, and run.json counts them
+    assert set(summary["git_commit"]) == {run["environment"]["git_commit"]}
+    assert run["cell_commits"] == {run["environment"]["git_commit"]: 32}
     curves = pd.read_parquet(smoke_run / "curves.parquet")
     assert list(curves.columns) == ["task", "model", "seq_len", "seed", "step", "metric", "value"]
     grads = pd.read_parquet(smoke_run / "gradients.parquet")

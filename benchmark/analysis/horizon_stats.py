@@ -181,6 +181,40 @@ def l50_interval(frame: pd.DataFrame) -> tuple[float, float, float]:
     return estimate, *widen_to_probed(low, high, lengths)
 
 
+def with_implied_failures(frame: pd.DataFrame) -> pd.DataFrame:
+    """One (task, model)'s cells (seq_len, seed, solved), with a failure added for each seed at
+    each length the others ran above the first length that seed failed. The horizon search
+    does not run a seed there (its bracket is already below); counting it as failed there is
+    the seed-as-unit rule, and leaving it out would count only the seeds still solving."""
+    lengths = np.sort(frame["seq_len"].unique())
+    added = []
+    for seed, cells in frame.groupby("seed", sort=True):
+        failed = cells.loc[~cells["solved"].astype(bool), "seq_len"]
+        if failed.empty:
+            continue
+        ran = set(cells["seq_len"])
+        added += [{"seq_len": n, "seed": seed, "solved": False}
+                  for n in lengths if n > failed.min() and n not in ran]
+    if not added:
+        return frame
+    return pd.concat([frame, pd.DataFrame(added)], ignore_index=True)
+
+
+def _stitched(group: pd.DataFrame) -> dict:
+    """Per length, the share of the (task, model)'s seeds that solved it, whichever seeds
+    (failures implied where a seed did not run): the older, stitched bracket, shown beside the
+    median seed's and named as what it is."""
+    cells = with_implied_failures(group[["seq_len", "seed", "solved"]])
+    by_length = cells.groupby("seq_len")["solved"].agg(["sum", "size"]).reset_index()
+    rate = by_length["sum"] / by_length["size"]
+    low, high = horizon_bracket(by_length["seq_len"], rate)
+    return {"horizon_low": low, "horizon_high": high,
+            # False where a length above the horizon was solved again (a failure below it)
+            "monotone": not bool(((by_length["seq_len"] > low) & (rate >= SOLVED_SHARE)).any()),
+            "success_pattern": success_pattern(by_length["seq_len"], by_length["sum"],
+                                               by_length["size"])}
+
+
 def _graded(agg: pd.DataFrame) -> dict:
     """The horizon under the graded rule (beats the memoryless baseline), where recorded."""
     if "beats_rate" not in agg or agg["beats_rate"].isna().any():
@@ -205,9 +239,9 @@ def horizons(summary: pd.DataFrame, per_length: pd.DataFrame,
     rows = []
     for (task, model), group in ok.groupby(["task", "model"], sort=True, observed=True):
         agg = per_length[(per_length["task"] == task) & (per_length["model"] == model)]
-        l50, l50_low, l50_high = l50_interval(group)
+        l50, l50_low, l50_high = l50_interval(with_implied_failures(
+            group[["seq_len", "seed", "solved"]]))
         slope, s_low, s_high = error_growth(group["seq_len"], group["normalised_error"])
-        low, high = horizon_bracket(agg["seq_len"], agg["success_rate"])
         cpu = summary.loc[(summary["task"] == task) & (summary["model"] == model),
                           "wall_seconds"].sum()
         if tuning is not None and len(tuning):
@@ -217,12 +251,7 @@ def horizons(summary: pd.DataFrame, per_length: pd.DataFrame,
             "task": task, "model": model, "model_label": agg["model_label"].iloc[0],
             "n_probed": int(agg["seq_len"].nunique()),
             "shortest": int(agg["seq_len"].min()), "longest": int(agg["seq_len"].max()),
-            "horizon_low": low, "horizon_high": high,
-            # False where a length above the horizon was solved again (a failure below it)
-            "monotone": not bool(((agg["seq_len"] > low)
-                                  & (agg["success_rate"] >= SOLVED_SHARE)).any()),
-            "success_pattern": success_pattern(
-                agg["seq_len"], (agg["success_rate"] * agg["n"]).round(), agg["n"]),
+            **_stitched(group),
             "l50": l50, "l50_low": l50_low, "l50_high": l50_high,
             "growth_slope": slope, "growth_low": s_low, "growth_high": s_high,
             "cpu_seconds": cpu,

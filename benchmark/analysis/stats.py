@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from benchmark.run.schema import GROUP, usable
-from core.rules import CONFIDENCE, MIN_BOOTSTRAP_N, SIGNIFICANCE
+from core.rules import CONFIDENCE, MIN_BOOTSTRAP_N, MIN_PAIRS_FOR_CONSISTENT, SIGNIFICANCE
 from models import model_traits
 from tasks import get_task
 
@@ -150,7 +150,7 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
         errors = ok["final_metric"].to_numpy(float)
         solved = ok["solved"].astype(bool)
         low, high = mean_interval(errors)
-        low = max(low, 0.0) if math.isfinite(low) else low  # errors are never negative
+        low, high = within_range(low, high, ok["metric"].iloc[0] if len(ok) else "")
         s_low, s_high = wilson_interval(int(solved.sum()), len(ok))
         # the graded outcome, where the cells recorded it (cells from before it existed do not)
         graded = "beats_baseline" in ok and len(ok) and ok["beats_baseline"].notna().all()
@@ -190,6 +190,18 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The range each test metric can take: an interval of its mean is cut to it (a t interval
+# over a few error rates otherwise reaches below 0 or above 1).
+METRIC_RANGES = {"error_rate": (0.0, 1.0)}
+
+
+def within_range(low: float, high: float, metric: str) -> tuple[float, float]:
+    """An interval of a mean cut to the metric's range (errors are never negative)."""
+    bottom, top = METRIC_RANGES.get(metric, (0.0, math.inf))
+    return (max(low, bottom) if math.isfinite(low) else low,
+            min(high, top) if math.isfinite(high) else high)
+
+
 # --- per (task, seq_len): paired comparisons ----------------------------------------------
 
 def compare_models(summary: pd.DataFrame) -> pd.DataFrame:
@@ -202,7 +214,8 @@ def compare_models(summary: pd.DataFrame) -> pd.DataFrame:
       same numbers by construction (their parity is tested), and counting both would put
       every comparison twice into the Benjamini-Hochberg family.
     - ``verdict``: "significant" (q < 0.05), "consistent" (every pair favours the same model
-      over at least two seeds, but the test cannot reach the level at this n, or does not),
+      over at least MIN_PAIRS_FOR_CONSISTENT seeds, but the test cannot reach the level at
+      this n, or does not),
       "mixed", or "tie".
     """
     rows = []
@@ -235,8 +248,8 @@ def compare_models(summary: pd.DataFrame) -> pd.DataFrame:
     table["q_value"] = bh_qvalues(table["p_value"])
     table["better"] = np.where(table["mean_diff"] < 0, table["model_a"],
                                np.where(table["mean_diff"] > 0, table["model_b"], ""))
-    one_sided = (table["n_pairs"] > 1) & ((table["n_a_better"] == table["n_pairs"])
-                                          | (table["n_b_better"] == table["n_pairs"]))
+    one_sided = (table["n_pairs"] >= MIN_PAIRS_FOR_CONSISTENT) & (
+        (table["n_a_better"] == table["n_pairs"]) | (table["n_b_better"] == table["n_pairs"]))
     table["verdict"] = np.select(
         [table["mean_diff"] == 0, table["q_value"] < SIGNIFICANCE, one_sided],
         ["tie", "significant", "consistent"], "mixed")

@@ -110,7 +110,13 @@ FIGURES = (
                  "is its horizon.")),
     Figure("memory_horizon", "memory horizon", _sweep,
            lambda ctx, path: length_figures.horizon_plot(
-               ctx.horizons, ctx.usable, ctx.models, ctx.labels, path, ctx.page)),
+               ctx.horizons, ctx.usable, ctx.models, ctx.labels, path, ctx.page),
+           _text("Read off: each seed's own horizon is the longest length it solved (test "
+                 "set) with every shorter length it ran solved; the thick bar is the median "
+                 "seed's bracket (from the longest length it held to the first it failed), "
+                 "the thin line the interval for the median from the seeds' order statistics, "
+                 "with the number of seeds and the coverage that interval has (with few seeds "
+                 "it is the whole range of seeds, and its coverage falls below 95 %).")),
     Figure("learning_curves", "learning curves", _sweep, _draw_curves, _curves_caption),
     Figure("learning_curves", "training and validation curves", lambda ctx: ctx.single_length,
            _draw_curves,

@@ -16,7 +16,7 @@ from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import log_length_axis, panels, task_title
 from benchmark.report.tables import horizon_bracket_text
 from benchmark.run.store import RunStore, atomic_write, atomic_write_text
-from core.rules import SIGNIFICANCE
+from core.rules import MIN_PAIRS_FOR_CONSISTENT, SIGNIFICANCE
 from models import model_label
 
 
@@ -92,10 +92,12 @@ def comparison_markdown(table_ab: pd.DataFrame, root_a: Path, root_b: Path, run_
                  "as such." if table_ab["min_p"].min() >= SIGNIFICANCE else "."), ""]
     significant = table_ab[table_ab["q_value"] < SIGNIFICANCE]
     consistent = table_ab[(table_ab["q_value"] >= SIGNIFICANCE)
+                          & (table_ab["n_pairs"] >= MIN_PAIRS_FOR_CONSISTENT)
                           & ((table_ab["n_a_better"] == table_ab["n_pairs"])
                              | (table_ab["n_b_better"] == table_ab["n_pairs"]))]
     for title, rows in (("Significant", significant),
-                        ("Every seed agrees, not significant at this n", consistent)):
+                        (f"Every seed agrees (from {MIN_PAIRS_FOR_CONSISTENT} seeds on), not "
+                         "significant at this n", consistent)):
         lines += [f"**{title}**", ""]
         lines += [f"- {r.task}, {labels[r.model]}, T = {r.seq_len}: {r.better} better, "
                   f"a {fmt(r.mean_a)} vs b {fmt(r.mean_b)} (q = {fmt(r.q_value, 2)})"

@@ -173,11 +173,13 @@ def _heatmap(agg: pd.DataFrame, models, labels, path, page: Page = SCREEN) -> No
 
 def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, path,
                  page: Page = SCREEN) -> None:
-    """The headline: per task, each model's horizon bracket on a log length axis (bar from the
-    longest solved length to the first failed one; an arrow where it is open), L50 with its
-    widened interval, the lengths the model ran as ticks, and its CPU time."""
+    """The headline: per task, each model's horizon with the seed as the unit, on a log length
+    axis: the median seed's bracket (thick bar, from the longest length it held to the first
+    it failed; an arrow where it is open), the order-statistic interval for the median (thin
+    line, labelled with its seed count and coverage), the lengths the model ran (ticks) and
+    its CPU time."""
     tasks = list(dict.fromkeys(horizons["task"]))
-    fig, axes = panels(page, len(tasks), width=4.0, height=0.55 * len(models) + 1.8, sharey=True,
+    fig, axes = panels(page, len(tasks), width=4.0, height=0.6 * len(models) + 1.8, sharey=True,
                        text_rows=True)
     colours = palette(models)
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -185,31 +187,36 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
         order = [m for m in models if m in rows.index]
         shortest, longest = rows["shortest"].min(), rows["longest"].max()
         left, right = shortest / 2, longest * 2  # where an open bracket's arrow ends
+
+        def clip(low, high, left=left, right=right):
+            return (low if low > 0 else left), (high if np.isfinite(high) else right)
+
         for y, model in enumerate(order):
             row, colour = rows.loc[model], colours[model]
-            low = row["horizon_low"] if row["horizon_low"] > 0 else left
-            high = row["horizon_high"] if np.isfinite(row["horizon_high"]) else right
-            ax.plot([low, high], [y, y], "-", color=colour, lw=6, alpha=0.45,
-                    solid_capstyle="butt", label="horizon bracket" if y == 0 else None)
-            if not np.isfinite(row["horizon_high"]):
+            low, high = clip(row["seed_median_low"], row["seed_median_high"])
+            ax.plot([low, high], [y, y], "-", color=colour, lw=7, alpha=0.5,
+                    solid_capstyle="butt", label="median seed's bracket" if y == 0 else None)
+            if not np.isfinite(row["seed_median_high"]):
                 ax.annotate("", xy=(right, y), xytext=(low, y),
                             arrowprops={"arrowstyle": "->", "color": colour})
+            ci_low, ci_high = clip(row["seed_ci_low"], row["seed_ci_high"])
+            ax.plot([ci_low, ci_high], [y - 0.27] * 2, "|-", color=colour, ms=6, lw=1.2,
+                    label="interval for the median" if y == 0 else None)
+            if not np.isfinite(row["seed_ci_high"]):  # open above: the longest length held
+                ax.plot(right, y - 0.27, ">", color=colour, ms=4)
+            ax.text(ci_low, y - 0.33, f"n={int(row['n_seeds'])}, "
+                    f"{row['seed_ci_coverage']:.0%}", fontsize=6, color="0.3", ha="left",
+                    va="bottom")
             ran = sorted(summary.loc[(summary["task"] == task) & (summary["model"] == model),
                                      "seq_len"].unique())
-            ax.plot(ran, [y + 0.28] * len(ran), "|", color="0.35", ms=6,
+            ax.plot(ran, [y + 0.3] * len(ran), "|", color="0.35", ms=6,
                     label="lengths run" if y == 0 else None)
-            l50_low = row["l50_low"] if row["l50_low"] > 0 else left
-            l50_high = row["l50_high"] if np.isfinite(row["l50_high"]) else right
-            ax.plot([l50_low, l50_high], [y - 0.22] * 2, "|-", color=colour, ms=6, lw=1)
-            if np.isfinite(row["l50"]):
-                ax.plot(row["l50"], y - 0.22, "o", color=colour, ms=5,
-                        label="L50 and its interval" if y == 0 else None)
             ax.text(right * 1.15, y, _cpu_time(row["cpu_seconds"]), va="center", fontsize=7,
                     color="0.3")
         ax.set_xlim(left, right)  # before the log scale: all points may share x
         log_length_axis(ax, summary.loc[summary["task"] == task, "seq_len"])
         ax.set_yticks(range(len(order)), [page.row_label(labels[m]) for m in order])
-        ax.set_ylim(len(order) - 0.4, -0.6)  # first model on top (the axis is shared)
+        ax.set_ylim(len(order) - 0.4, -0.75)  # first model on top (the axis is shared)
         ax.set_title(task_title(task, page))
         ax.set_xlabel("T (steps, log scale)")
     legend_below(fig, {})

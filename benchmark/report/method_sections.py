@@ -18,6 +18,7 @@ from core.rules import (
     CONFIDENCE,
     DIVERGENCE_FACTOR,
     MIN_BOOTSTRAP_N,
+    MIN_PAIRS_FOR_CONSISTENT,
     SIGNIFICANCE,
 )
 
@@ -63,9 +64,14 @@ def differences_section(ctx: ReportContext) -> list[str]:
              "instead. A from-scratch twin is left out beside its library model (same "
              f"numbers by construction). With {n_seeds} seed(s) the smallest p any test can "
              f"give is {fmt(floor, 2)}"
-             + (", so nothing can be significant: differences every seed agrees on are listed "
-                "as consistent, with their per-seed values." if floor >= SIGNIFICANCE else ".")
-             + " Full table: `comparisons.csv`.", ""]
+             + (", so nothing can be significant" if floor >= SIGNIFICANCE else "")
+             + (f". A difference every seed agrees on is listed as consistent from "
+                f"{MIN_PAIRS_FOR_CONSISTENT} seeds on (at fewer, agreement is too likely by "
+                f"chance: {percent(2 / 2 ** max(n_seeds, 1))} at {n_seeds})"
+                if n_seeds < MIN_PAIRS_FOR_CONSISTENT else
+                f". A difference all {n_seeds} seeds agree on, not significant, is listed as "
+                "consistent with its per-seed values")
+             + ". Full table: `comparisons.csv`.", ""]
     lines += ["**Significant**", ""] + (significant or ["- none"]) + [""]
     if consistent:
         lines += ["**Consistent across all seeds, not significant at this n**", ""] \
@@ -95,7 +101,8 @@ def rules_section(ctx: ReportContext) -> list[str]:
             f"with the task's "
             "baseline as its error, never as missing data, and is never named best. A cell "
             "that crashed (`error`) is left out of the statistics and counted.",
-            f"- Intervals are {percent(CONFIDENCE)}: of the mean error (cut at 0), Student's t "
+            f"- Intervals are {percent(CONFIDENCE)}: of the mean error (cut to the metric's "
+            "range: 0 to 1 for error rates, from 0 for MSE), Student's t "
             f"below {MIN_BOOTSTRAP_N} seeds "
             "(a bootstrap over 3 values would only give their range) and a percentile "
             "bootstrap with a "

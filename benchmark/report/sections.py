@@ -22,6 +22,7 @@ from benchmark.report.method_sections import (
     tuning_section,
     variants_section,
 )
+from benchmark.report.provenance import cell_commit_counts, provenance_lines
 from benchmark.report.summary import summary_lines
 from benchmark.report.tables import (
     effective_window_text,
@@ -42,10 +43,11 @@ def header_section(ctx: ReportContext) -> list[str]:
     env, summary = ctx.run.get("environment", {}), ctx.summary
     lines = [f"# longdep report: {ctx.root.name}", ""]
     lines += [f"Run started {ctx.run.get('started', '?')}, finished "
-              f"{ctx.run.get('finished', '?')}; code at commit "
-              f"`{env.get('git_commit', 'unknown')}`. "
+              f"{ctx.run.get('finished', '?')}. "
               f"{len(summary)} cells ({int((summary['status'] == 'error').sum())} crashed, "
               f"{int((summary['status'] == 'diverged').sum())} diverged).", ""]
+    lines += provenance_lines(cell_commit_counts(summary, ctx.tuning_summary),
+                              env.get("git_commit", "unknown")) + [""]
     if ctx.grid.get("description"):
         lines += [f"Preset: {ctx.grid['description']}", ""]
     lines += summary_lines(ctx.horizons, ctx.agg, ctx.tasks, ctx.controls, ctx.labels,
@@ -96,11 +98,18 @@ def _horizon_intro(ctx: ReportContext) -> list[str]:
                  ""]
     if ctx.search is not None:
         climb = sorted(ctx.search.loc[ctx.search["reason"] == "climb", "seq_len"].unique())
+        if "n_solved_through" in ctx.search:  # the median seed's rule
+            rule = ("while the median seed solved on validation that length and every shorter "
+                    "one, then bisected the median seed's bracket in log length to a ratio of "
+                    f"{ctx.grid.get('resolution', '?')}; at each length only the seeds that "
+                    "had failed no shorter length ran")
+        else:  # a run made before the seed was the unit of the search
+            rule = (f"while at least {share_words(SOLVED_SHARE)} the seeds solved that length "
+                    "on validation (whichever seeds: the older, stitched rule), confirmed its "
+                    "first failure one length above, then bisected in log length to a ratio "
+                    f"of {ctx.grid.get('resolution', '?')}")
         lines += [f"Lengths chosen by the horizon search: each (task, model) climbed "
-                  f"{', '.join(map(str, climb))} while at least {share_words(SOLVED_SHARE)} the "
-                  f"seeds solved on "
-                  "validation, confirmed its first failure one length above, then bisected in "
-                  f"log length to a ratio of {ctx.grid.get('resolution', '?')}; ticks in the "
+                  f"{', '.join(map(str, climb))} {rule}; ticks in the "
                   "figure are the lengths each model ran, the label its CPU time. Every probe "
                   "and its reason: `search.csv`.", ""]
     return lines

@@ -51,7 +51,10 @@ class _Axes:
     lengths: tuple[int, ...] = setting(dataclasses.MISSING, "ints", positive_int,
                                        "positive integers", "sequence lengths, comma-separated")
     seeds: int = setting(3, "int", positive_int, "a positive integer",
-                         "number of seeds (0..n-1)")
+                         "number of evaluation seeds (first_seed .. first_seed + n - 1)")
+    first_seed: int = setting(0, "int", nonneg_int, "a non-negative integer",
+                              "the first evaluation seed: a replication on a disjoint seed "
+                              "set starts where the other ends")
     lr_grid: tuple[float, ...] = setting(
         (), "floats", positive_float, "positive numbers",
         "learning rates to choose from per (task, model, length) on a validation set, "
@@ -61,8 +64,8 @@ class _Axes:
     search: str = setting("grid", "str", lambda v: v in SEARCHES,
                           "one of: " + ", ".join(SEARCHES),
                           "grid: every length of --lengths; horizon: per (task, model), climb "
-                          "from the shortest length to the longest, confirm the first failure, "
-                          "bisect")
+                          "from the shortest length to the longest while the median seed "
+                          "solves, then bisect its bracket")
     growth: float = setting(2.0, "float", _greater_than_one, "a number > 1",
                             "horizon search: the climb's factor between lengths")
     resolution: float = setting(1.25, "float", _greater_than_one, "a number > 1",
@@ -88,6 +91,10 @@ class Grid(Settings, _Axes):
     def __post_init__(self) -> None:
         for name, spec in GRID_FIELDS.items():
             check_value(name, getattr(self, name), spec)
+        if self.first_seed + self.seeds > TUNE_SEED_OFFSET:
+            raise UsageError(f"first_seed + seeds = {self.first_seed + self.seeds} reaches the "
+                             f"tuning seeds ({TUNE_SEED_OFFSET} on); evaluation seeds must stay "
+                             f"below {TUNE_SEED_OFFSET}")
         for key in self.tasks:
             TASKS.entry(key)
         canonical = tuple(check_spec(spec) for spec in self.models)
@@ -129,8 +136,12 @@ class Grid(Settings, _Axes):
             self.cell(task, model, length, seed,
                       lr=chosen_lr[(task, model, length)] if chosen_lr else self.lr)
             for task in self.tasks for length in self.lengths
-            for seed in range(self.seeds) for model in self.models
+            for seed in self.seed_numbers() for model in self.models
         ]
+
+    def seed_numbers(self) -> range:
+        """The evaluation seeds."""
+        return range(self.first_seed, self.first_seed + self.seeds)
 
     def tuning_cells(self) -> list[Cell]:
         """Every learning rate of ``lr_grid`` on its own tuning seeds (chosen on validation)."""

@@ -25,8 +25,16 @@ from tqdm.auto import tqdm
 from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
 from benchmark.run.judgement import judge
 from benchmark.run.lr_selection import chosen_rates, rate_beyond, select_lr
-from benchmark.run.search import SearchPlan, next_probe, validation_bracket
-from benchmark.run.store import RunStore, atomic_write
+from benchmark.run.search import (
+    SearchPlan,
+    SeedRuns,
+    alive,
+    median_outcomes,
+    next_probe,
+    solved_through,
+)
+from benchmark.run.store import RunStore
+from benchmark.run.tables import cell_commits, write_search_table, write_tables
 from benchmark.run.workers import (
     RunOutcome,
     capacity,
@@ -39,7 +47,6 @@ from benchmark.run.workers import (
     stop_workers,
     wait_first,
 )
-from core.rules import enough_solved
 
 Plan = Callable[[dict[int, bool]], "tuple[int, str] | None"]  # outcomes -> next probe
 
@@ -51,7 +58,8 @@ class Chain:
     task: str
     model: str
     plan: Plan
-    outcomes: dict[int, bool] = dataclasses.field(default_factory=dict)
+    outcomes: dict[int, bool] = dataclasses.field(default_factory=dict)  # the median seed's
+    seed_runs: SeedRuns = dataclasses.field(default_factory=dict)  # each seed's own outcomes
     probes: list[dict] = dataclasses.field(default_factory=list)  # rows of search.csv
     probe: tuple[int, str] | None = None  # the length being probed and why
     phase: str = ""  # "tune", "extend" (one rate beyond the grid's edge) or "evaluate"
@@ -86,9 +94,10 @@ class Engine:
     """Drives chains to the end: submits their cells, writes results, counts, decides."""
 
     def __init__(self, grid: Grid, store: RunStore, executor, client, bar,
-                 capacity: float) -> None:
+                 capacity: float, commit: str = "unknown") -> None:
         self.grid, self.store, self.executor, self.client, self.bar = grid, store, executor, \
             client, bar
+        self.commit = commit  # the code's commit: every cell computed here carries it
         self.capacity = capacity  # cells in the workers' hands at once
         self.backlog: list[tuple[Chain, Cell]] = []  # cells waiting for a free worker
         self.parent = None if client is not None else os.getpid()  # local workers exit with it
@@ -106,8 +115,9 @@ class Engine:
     def cells(self, chain: Chain) -> list[Cell]:
         if chain.phase != "evaluate":
             return self.tuning_at(chain, chain.rates)
-        return [self.grid.cell(chain.task, chain.model, chain.probe[0], s, lr=chain.lr)
-                for s in range(self.grid.seeds)]
+        length = chain.probe[0]
+        return [self.grid.cell(chain.task, chain.model, length, s, lr=chain.lr)
+                for s in self.grid.seed_numbers() if alive(chain.seed_runs.get(s, {}), length)]
 
     def advance(self, chain: Chain) -> None:
         """Move a chain on until it waits for cells or is done."""
@@ -164,22 +174,29 @@ class Engine:
         if chain.phase != "evaluate":
             self.choose_rate(chain)
             return
-        summaries = judge(pd.DataFrame([self.summaries[c.id] for c in cells]))
         length, reason = chain.probe
-        n_solved = int(summaries.get("solved_validation", pd.Series(dtype=bool))
-                       .fillna(False).astype(bool).sum())
-        solved = bool(enough_solved(n_solved, len(summaries)))  # on validation
-        chain.outcomes[length] = solved
+        judged = judge(pd.DataFrame([self.summaries[c.id] for c in cells])) if cells \
+            else pd.DataFrame()
+        outcomes = judged.get("solved_validation", pd.Series(False, index=judged.index))
+        n_solved = 0
+        for cell, solved in zip(cells, outcomes.fillna(False).astype(bool), strict=True):
+            # a crashed cell fails its seed here, as a failed one does
+            chain.seed_runs.setdefault(cell.seed, {})[length] = bool(solved)
+            n_solved += bool(solved)
+        chain.outcomes = median_outcomes(chain.seed_runs, self.grid.seeds)
         chain.probes.append({"task": chain.task, "model": chain.model, "seq_len": length,
                              "order": len(chain.probes), "reason": reason, "lr": chain.lr,
-                             "n_seeds": len(summaries), "n_solved_validation": n_solved,
-                             "solved": solved})
+                             "n_seeds": len(cells), "n_solved_validation": n_solved,
+                             "n_solved_through": sum(solved_through(runs, length)
+                                                     for runs in chain.seed_runs.values()),
+                             "solved": chain.outcomes[length]})
         chain.probe = None
 
     def receive(self, future) -> None:
         """Write one finished cell and move its chain on."""
         chain, cell = self.futures.pop(future)
         result = future.result()
+        result.summary["git_commit"] = self.commit  # provenance: each cell names its code
         self.store.write_cell(result)
         self.summaries[cell.id] = result.summary
         self.computed += 1
@@ -209,20 +226,22 @@ def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_job
                total: int | None = None) -> Engine:
     """Run (or resume) ``chains`` into the folder ``out``; the engine holds what was done."""
     store = RunStore(out)
-    with open_run(store, grid, n_jobs, backend, scheduler):
+    with open_run(store, grid, n_jobs, backend, scheduler) as record:
         bar = tqdm(total=total, unit="cell", disable=not progress, desc=store.root.name,
                    dynamic_ncols=True)
         with bar, engine(backend, n_jobs, scheduler) as client:
             executor = executor_for(client, n_jobs)
-            run = Engine(grid, store, executor, client, bar, capacity(client, n_jobs))
+            run = Engine(grid, store, executor, client, bar, capacity(client, n_jobs),
+                         record["environment"]["git_commit"])
             try:
                 run.run(chains)
             except BaseException:
                 stop_workers(executor)
                 raise
         write_tables(store, run)
+        record["cell_commits"] = cell_commits(run.summaries.values())
         if grid.search == "horizon":
-            write_search_table(store, run, chains, plan_of(grid))
+            write_search_table(store, chains)
     return run
 
 
@@ -245,42 +264,3 @@ def run_search(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend:
 def run(grid: Grid, out: str | os.PathLike, **options) -> RunOutcome:
     """The grid's own kind of run: its horizon search, or every cell of its lengths."""
     return (run_search if grid.search == "horizon" else run_grid)(grid, out, **options)
-
-
-def in_grid_order(grid: Grid, cells: list[Cell], tuning: bool = False) -> list[Cell]:
-    """Each cell once, in the grid's order (task, length, [rate,] seed, model; as
-    ``Grid.cells`` and ``Grid.tuning_cells`` list them), whatever order they finished in: the
-    tables of a run do not depend on timing or n_jobs."""
-    tasks = {key: i for i, key in enumerate(grid.tasks)}
-    models = {key: i for i, key in enumerate(grid.models)}
-    rates = {lr: i for i, lr in enumerate(grid.lr_grid)}
-
-    def position(cell: Cell) -> tuple:
-        rate = rates.get(cell.lr, len(rates)) if tuning else 0
-        return tasks[cell.task], cell.seq_len, rate, cell.seed, models[cell.model]
-
-    return sorted({cell.id: cell for cell in cells}.values(), key=position)
-
-
-def write_tables(store: RunStore, run: Engine) -> None:
-    """summary.csv and the long tables of the evaluation cells; the tuning cells' summary
-    and the learning-rate selection where rates were tuned."""
-    store.write_tables(in_grid_order(run.grid, run.evaluation_cells))
-    if run.tuning_cells:
-        store.write_tables(in_grid_order(run.grid, run.tuning_cells, tuning=True),
-                           prefix="tuning_")
-        selection = select_lr(store.load_summary(prefix="tuning_"))
-        atomic_write(store.root / "lr_selection.csv", lambda h: selection.to_csv(h, index=False))
-
-
-def write_search_table(store: RunStore, run: Engine, chains: list[Chain],
-                       plan: SearchPlan) -> None:
-    """search.csv: every probe of every chain, with the chain's validation bracket."""
-    rows = []
-    for chain in chains:
-        found = validation_bracket(chain.outcomes, plan)
-        for row in chain.probes:
-            rows.append({**row, "bracket_solved": found.solved,
-                         "bracket_failed": found.failed if found.failed is not None else -1})
-    table = pd.DataFrame(rows)
-    atomic_write(store.root / "search.csv", lambda h: table.to_csv(h, index=False))

@@ -1,16 +1,23 @@
-"""The horizon search's rule: which length a (task, model) chain probes next, from what it saw.
+"""The horizon search's rule: which length a (task, model) chain probes next, and which seeds.
 
-Pure and deterministic: ``next_probe(outcomes, plan)`` reads the lengths probed so far and
-whether each was solved (by at least half the seeds, on validation) and returns the next
-length with the reason, or None when the chain is done.
+The seed is the unit: a seed's own horizon is the longest length it solved (on validation)
+with every shorter length it ran solved, and the chain's outcome at a length is the *median
+seed's* (``median_outcomes``: enough seeds solved that length and every one below it,
+``core.rules.median_solved``), never a count of whichever seeds solved that one length. So the
+outcomes fall with length once they fall, and the first failure needs no confirmation.
+
+Pure and deterministic: ``next_probe(outcomes, plan)`` reads the median outcomes so far and
+returns the next length with the reason, or None when the chain is done:
 
 - climb: from ``start``, multiply by ``growth`` (rounded; the last step lands on ``cap``)
-  while the length is solved. Every chain climbs the same lengths, so models stay paired there;
-- confirm: after the first failure, one more length above it, so one unlucky length does not
-  end the search; if that one is solved the climb goes on from it;
-- bisect: between the longest solved length below the confirmed failure and the shortest
-  failed length, at their geometric mean, until their ratio is at most ``resolution``.
-No length above a confirmed failure is ever run.
+  while the median seed solves. Every chain climbs the same lengths, so models stay paired;
+- bisect: between the longest length solved below the first failure and that failure, at
+  their geometric mean, until their ratio is at most ``resolution``: the median seed's
+  bracket is then resolved. No length above the first failure is run.
+
+At each length only the seeds still alive run (``alive``): a seed that failed a shorter length
+it ran already has its whole bracket below, which no longer length can change, so leaving it
+out loses nothing (benchmark/perf/search_bench.py measures the work it saves).
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from __future__ import annotations
 import dataclasses
 import math
 
-REASONS = ("climb", "confirm", "bisect")
+from core.rules import median_solved
+
+REASONS = ("climb", "bisect")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,48 +56,53 @@ class SearchPlan:
         return next((n for n in self.climb_lengths() if n > length), None)
 
 
+SeedRuns = dict[int, dict[int, bool]]  # seed -> {length it ran: solved on validation}
+
+
+def alive(runs: dict[int, bool], length: int) -> bool:
+    """Whether a seed's bracket can still reach ``length``: it failed no shorter length."""
+    return all(solved for ran, solved in runs.items() if ran < length)
+
+
+def solved_through(runs: dict[int, bool], length: int) -> bool:
+    """Whether a seed solved ``length`` and every shorter length it ran."""
+    return runs.get(length, False) and alive(runs, length)
+
+
+def median_outcomes(seed_runs: SeedRuns, n_seeds: int) -> dict[int, bool]:
+    """Per length run by any seed: whether the median seed solved it and every shorter one."""
+    lengths = sorted({n for runs in seed_runs.values() for n in runs})
+    return {n: median_solved(sum(solved_through(runs, n) for runs in seed_runs.values()),
+                             n_seeds) for n in lengths}
+
+
 @dataclasses.dataclass(frozen=True)
 class ValidationBracket:
-    """What a chain's probes say: the longest length solved below the first confirmed
-    failure (0: none) and that failure (None: no confirmed failure up to the cap)."""
+    """What a chain's median outcomes say: the longest length solved below the first failure
+    (0: none) and that failure (None: none up to the cap)."""
 
     solved: int
     failed: int | None
-    confirmed: bool
 
 
-def validation_bracket(outcomes: dict[int, bool], plan: SearchPlan) -> ValidationBracket:
-    """The search's bracket of a chain from its validation outcomes (length -> solved by
-    enough seeds); the test-set horizon is benchmark/analysis/horizon_stats.py's."""
-    probed = sorted(outcomes)
-    failures = [n for n in probed if not outcomes[n]]
-    confirmed_at = None
-    for n in failures:
-        higher = [m for m in probed if m > n]
-        # confirmed: the next length above it failed too, or it sits at the cap
-        if (higher and not outcomes[higher[0]]) or n == plan.cap:
-            confirmed_at = n
-            break
-    limit = confirmed_at if confirmed_at is not None else math.inf
-    solved = max((n for n in probed if outcomes[n] and n < limit), default=0)
-    failed = min((n for n in failures if solved < n <= limit), default=None) \
-        if confirmed_at is not None else None
-    return ValidationBracket(solved, failed, confirmed_at is not None)
+def validation_bracket(outcomes: dict[int, bool], plan: SearchPlan | None = None
+                       ) -> ValidationBracket:
+    """The search's bracket of a chain from its median outcomes; the test-set horizon is
+    benchmark/analysis/horizon_stats.py's."""
+    failed = min((n for n, solved in outcomes.items() if not solved), default=None)
+    below = [n for n, solved in outcomes.items() if solved and (failed is None or n < failed)]
+    return ValidationBracket(max(below, default=0), failed)
 
 
 def next_probe(outcomes: dict[int, bool], plan: SearchPlan) -> tuple[int, str] | None:
     """The next (length, reason) to probe, or None when the chain is done."""
     if not outcomes:
         return plan.start, "climb"
-    found = validation_bracket(outcomes, plan)
-    if not found.confirmed:
-        highest = max(outcomes)
-        if outcomes[highest]:  # still solving: climb (or done at the cap)
-            above = plan.above(highest)
-            return (above, "climb") if above is not None else None
-        above = plan.above(highest)  # an unconfirmed failure: confirm it one length above
-        return (above, "confirm") if above is not None else None
-    low, high = max(found.solved, 0), found.failed
+    found = validation_bracket(outcomes)
+    if found.failed is None:  # still solving: climb (or done at the cap)
+        above = plan.above(max(outcomes))
+        return (above, "climb") if above is not None else None
+    low, high = found.solved, found.failed
     if low == 0 or high / low <= plan.resolution:
         return None  # nothing solved below the failure, or the bracket is fine enough
     middle = round(math.sqrt(low * high))

@@ -31,7 +31,7 @@ def test_bench_quick_writes_tables_and_summary(tmp_path):
         assert np.allclose(rows["speedup"], rows["wall_seconds"].iloc[0] / rows["wall_seconds"])
         assert np.allclose(rows["efficiency"], rows["speedup"] / rows["n_jobs"])
         assert rows["cells"].nunique() == 1  # the same work with one worker and with all
-    # the search does as much work as the grid (every chain: a failure and its confirmation)
+    # the search does as much work as the grid (every chain: one failed length)
     assert scaling.groupby("run")["cells"].first().nunique() == 1
     tracking = pd.read_csv(tmp_path / "tracking.csv")
     assert (tracking["seconds_off"] > 0).all()

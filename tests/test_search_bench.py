@@ -20,7 +20,10 @@ def test_search_bench_quick(tmp_path):
     table = pd.read_csv(tmp_path / "search_bench.csv")
     assert len(table) == 4 and table["agree"].all()
     assert (table["n_probed_search"] <= table["n_probed_grid"]).all()
-    assert "CPU-seconds (wall time" in (tmp_path / "search_bench.md").read_text()
+    text = (tmp_path / "search_bench.md").read_text()
+    assert "CPU-seconds (wall time" in text and "Seeds left out at a length" in text
+    saved = search_bench.seed_savings(tmp_path / "search")
+    assert saved["seed_lengths_run"] == len(pd.read_csv(tmp_path / "search" / "summary.csv"))
     # work is the time steps trained, recounted here from the grid's own summary
     grid = pd.read_csv(tmp_path / "grid" / "summary.csv")
     expected = (grid["steps_run"] * grid["batch_size"] * grid["input_length"]).groupby(

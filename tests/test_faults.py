@@ -145,6 +145,42 @@ def test_a_corrupt_cell_file_is_reported_and_recomputed(smoke_copy, smoke_run, c
 
 
 @pytest.mark.slow
+def test_two_cell_files_swapped_by_name_are_caught_and_recomputed(smoke_copy, smoke_run,
+                                                                  capsys):
+    out = smoke_copy
+    first, second = sorted((out / "cells").glob("*.npz"))[:2]
+    first_bytes = first.read_bytes()
+    first.write_bytes(second.read_bytes())  # each checksum still valid, the names swapped
+    second.write_bytes(first_bytes)
+    with pytest.raises(CorruptCellFile, match="not the one its name says"):
+        RunStore(out).read_cell(first)
+    outcome = run_grid(load_grid("smoke"), out, n_jobs=1, progress=False)
+    assert sorted(outcome.corrupt) == sorted([first.name, second.name])
+    assert outcome.computed == 2 and "holds cell" in capsys.readouterr().err
+    _same_numbers(out, smoke_run)
+
+
+@pytest.mark.slow
+def test_run_and_report_remove_only_what_the_suite_wrote(smoke_copy):
+    out = smoke_copy
+    mine = [out / ".mynotes.tmp", out / "cells" / ".keep.tmp", out / "figures" / "my_notes.txt",
+            out / "figures" / "learning_curves_annotated.png"]
+    ours = [out / ".summary.csv.a1b2c3d4.tmp", out / "cells" / f".{'0' * 16}.npz.x_y_z_12.tmp"]
+    (out / "figures").mkdir(exist_ok=True)
+    for path in mine + ours:
+        path.write_text("x")
+    (out / ".report.tmp").mkdir()  # a report killed with kill -9 left its staging
+    (out / ".report.tmp" / "stats.csv").write_text("x")
+    stale = out / "figures" / "gradient_reach.svg"  # an earlier report's figure, not drawn now
+    stale.write_text("x")
+    outcome = run_grid(load_grid("smoke"), out, n_jobs=1, progress=False)
+    assert outcome.computed == 0
+    assert not any(p.exists() for p in ours) and not (out / ".report.tmp").exists()
+    assert cli.main(["report", str(out)]) == 0
+    assert all(p.exists() for p in mine) and not stale.exists()
+
+
+@pytest.mark.slow
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "busy"
     with RunStore(out).lock():

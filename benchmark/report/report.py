@@ -11,11 +11,13 @@ import os
 import shutil
 from pathlib import Path
 
-from benchmark.report.catalogue import drawn
+from benchmark.report.catalogue import FIGURES, drawn
 from benchmark.report.context import ReportContext, build_context
 from benchmark.report.page import Page
 from benchmark.report.sections import markdown
-from benchmark.run.store import RunStore, atomic_write, atomic_write_text
+from benchmark.run.store import REPORT_STAGING, RunStore, atomic_write, atomic_write_text
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")  # the formats a report writes
 
 
 def write_report(run_dir: str | Path, formats=("png",), page_width: float | None = None
@@ -27,16 +29,18 @@ def write_report(run_dir: str | Path, formats=("png",), page_width: float | None
     page = Page.of(page_width, formats)
     store = RunStore(run_dir)
     context = build_context(store, page)
-    staging = store.root / ".report.tmp"
+    staging = store.root / REPORT_STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         _write(context, staging)
         written = {path.relative_to(staging) for path in staging.rglob("*")}
         # a figure the new report did not draw (an earlier report's) would sit beside it as
-        # if current: remove it
+        # if current: remove it; only files the suite names, never a reader's own
+        ours = {f.name for f in FIGURES}
         for old in sorted((store.root / "figures").glob("*")):
-            if old.is_file() and old.relative_to(store.root) not in written:
+            if old.is_file() and old.stem in ours and old.suffix in FIGURE_SUFFIXES \
+                    and old.relative_to(store.root) not in written:
                 old.unlink()
         for path in sorted(staging.rglob("*")):
             if path.is_file():

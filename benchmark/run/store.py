@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.run.config import Cell
+from benchmark.run.integrity import check_identity, is_partial_write
 from benchmark.run.judgement import judge
 from benchmark.run.schema import (
     CHECKSUM,
@@ -174,13 +176,20 @@ class RunStore:
                 set(record["gradients"]) != set(GRADIENT_COLUMNS) or \
                 not isinstance(record["summary"], dict):
             raise CorruptCellFile(f"{path}: missing columns")
+        check_identity(path, record["summary"])
         return record
 
     def remove_partial_writes(self) -> int:
-        """Delete temporary files left by a killed writer (call only while holding the lock)."""
-        partial = list(self.root.glob(".*.tmp")) + list(self.cells_dir.glob(".*.tmp"))
+        """Delete what a killed writer left (call only while holding the lock): temporary files
+        of ``atomic_write`` (``.<name>.<8 random>.tmp`` beside a file the suite writes) and a
+        killed report's staging folder. Anything else, a user's ``.notes.tmp`` included, stays."""
+        partial = [p for folder in (self.root, self.cells_dir) if folder.is_dir()
+                   for p in folder.iterdir() if p.is_file() and is_partial_write(p)]
         for path in partial:
             path.unlink(missing_ok=True)
+        staging = self.root / REPORT_STAGING
+        if staging.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
         return len(partial)
 
     # --- tables ---------------------------------------------------------------------------
@@ -245,6 +254,7 @@ class RunStore:
         return _read(self.root / "gradients.parquet", pd.read_parquet, filters=spec)
 
 
+REPORT_STAGING = ".report.tmp"  # where a report is written before it is moved into place
 def _read(path: Path, reader, **kwargs) -> pd.DataFrame:
     if not path.exists():
         raise UsageError(f"{path} does not exist; is {path.parent} a finished run folder?")

@@ -99,6 +99,13 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, 
     (["--seeds=--"], "--seeds needs a value"),  # argparse made this an empty list
     (["--task-param=--"], "--task-param needs a value"),
     (["--backend=--"], "--backend needs a value"),
+    # cannot finish: refused at once, even with --dry-run (it once enumerated 10^8 lengths)
+    (["--search", "horizon", "--lengths", "2,100000000", "--growth", "1.0000001",
+      "--dry-run"], "would climb 177275345 lengths from 2 to 100000000; at most 1000"),
+    # evaluation seeds must never reach the tuning seeds (1000 on): a rate chosen on them
+    # would be chosen on evaluation data
+    (["--seeds", "1001", "--lr-grid", "1e-3,3e-3"], "reaches the tuning seeds"),
+    (["--seeds", "5", "--first-seed", "996"], "first_seed + seeds = 1001"),
 ])
 def test_bad_values_are_one_line_naming_them(tmp_path, capsys, args, message):
     out = tmp_path / "out"

@@ -10,6 +10,7 @@ before anything runs, with a message naming the value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from benchmark.run.cell import CELL_KEYS, ID_FIELDS_V1, Cell, Settings, stable_hash
@@ -30,6 +31,7 @@ __all__ = ["CELL_KEYS", "ID_FIELDS_V1", "Cell", "Grid", "Settings", "same_grid",
 SEARCHES = ("grid", "horizon")
 # The settings every cell of a grid shares, in declaration order.
 SETTINGS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Settings)}
+MAX_CLIMB = 1000  # lengths a horizon search may climb: beyond, --growth is a typo, not a plan
 TUNE_SEED_OFFSET = 1000  # tuning seeds are 1000, 1001, ...: their data never equals an
                          # evaluation seed's
 
@@ -95,6 +97,12 @@ class Grid(Settings, _Axes):
             raise UsageError(f"first_seed + seeds = {self.first_seed + self.seeds} reaches the "
                              f"tuning seeds ({TUNE_SEED_OFFSET} on); evaluation seeds must stay "
                              f"below {TUNE_SEED_OFFSET}")
+        if self.search == "horizon" and len(self.lengths) > 1:
+            low, high = min(self.lengths), max(self.lengths)
+            climb = math.ceil(math.log(high / low) / math.log(self.growth)) if high > low else 0
+            if climb > MAX_CLIMB:
+                raise UsageError(f"growth={self.growth!r} would climb {climb} lengths from {low} "
+                                 f"to {high}; at most {MAX_CLIMB} (choose a larger growth)")
         for key in self.tasks:
             TASKS.entry(key)
         canonical = tuple(check_spec(spec) for spec in self.models)

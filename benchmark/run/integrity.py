@@ -28,6 +28,7 @@ def is_partial_write(path: Path) -> bool:
 def check_identity(path: Path, summary: dict) -> None:
     """A cell file holds the cell its name says: its recorded id, and the id its recorded
     settings hash to, are the file's name (two files swapped by name are caught here)."""
+    path = Path(path)
     try:
         rebuilt = Cell.from_row(summary).id
     except Exception as err:  # noqa: BLE001  (a summary whose settings no longer parse)

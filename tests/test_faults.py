@@ -181,6 +181,24 @@ def test_run_and_report_remove_only_what_the_suite_wrote(smoke_copy):
 
 
 @pytest.mark.slow
+def test_a_worker_that_dies_costs_its_cell_not_the_sweep(tmp_path):
+    out = tmp_path / "killed"
+    env = {**os.environ, "LONGDEP_KILLER_ARMED": "1"}  # armed through the environment
+    result = run_cli("run", "--preset", "smoke", "--tasks", "adding", "--models",
+                     "rnn,tests.killer_cell:KillerCell", "--out", str(out), "--n-jobs", "2",
+                     "--no-progress", env=env)
+    # the sweep finished; exit 1 says a cell failed, in one line, without a traceback
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "1 of 4 cells failed" in result.stderr
+    summary = pd.read_csv(out / "summary.csv")
+    dead = summary[summary["status"] == "error"]
+    assert len(dead) == 1 and dead["seq_len"].iloc[0] == 10  # the killer at T = 10 alone
+    assert "worker died twice, the second time running alone" in dead["message"].iloc[0]
+    assert (summary.loc[summary["status"] != "error", "status"] == "ok").all()
+    assert len(summary) == 4 and "1 failed" in result.stdout
+
+
+@pytest.mark.slow
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "busy"
     with RunStore(out).lock():

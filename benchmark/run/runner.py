@@ -40,6 +40,7 @@ from benchmark.run.workers import (
     capacity,
     cost,
     engine,
+    error_result,
     executor_for,
     finished_summary,
     open_run,
@@ -106,6 +107,8 @@ class Engine:
         self.corrupt: list[str] = []
         self.skipped = self.computed = self.failed = 0
         self.tuning_cells: list[Cell] = []
+        self.renew = lambda: executor  # a fresh executor after a worker died (set by the run)
+        self.retried: set[str] = set()  # cells whose worker died once already
         self.evaluation_cells: list[Cell] = []
 
     def tuning_at(self, chain: Chain, rates) -> list[Cell]:
@@ -154,8 +157,18 @@ class Engine:
         of the queue (longest first for a grid) is kept, and a stop (Ctrl-C, SIGTERM) finds
         no queued work inside the executor (loky's manager thread races on it)."""
         while self.backlog and len(self.futures) < self.capacity:
+            # a cell whose worker died runs again alone, so a cell that kills its worker
+            # takes no other cell down with it the second time
+            if any(c.id in self.retried for _, c in self.futures.values()) or \
+                    (self.backlog[0][1].id in self.retried and self.futures):
+                return
             chain, cell = self.backlog.pop(0)
-            self.futures[self.executor.submit(run_cell, cell, self.parent)] = (chain, cell)
+            try:
+                future = self.executor.submit(run_cell, cell, self.parent)
+            except Exception:  # noqa: BLE001  (a pool broken by a dead worker refuses work)
+                self.executor = self.renew()
+                future = self.executor.submit(run_cell, cell, self.parent)
+            self.futures[future] = (chain, cell)
 
     def choose_rate(self, chain: Chain) -> None:
         """After a tuning phase: the rate chosen on validation over every rate tried here,
@@ -195,7 +208,12 @@ class Engine:
     def receive(self, future) -> None:
         """Write one finished cell and move its chain on."""
         chain, cell = self.futures.pop(future)
-        result = future.result()
+        try:
+            result = future.result()
+        except Exception as err:  # noqa: BLE001  (the worker died: killed, out of memory, exit)
+            result = self.worker_died(chain, cell, err)
+            if result is None:
+                return  # queued once more
         result.summary["git_commit"] = self.commit  # provenance: each cell names its code
         self.store.write_cell(result)
         self.summaries[cell.id] = result.summary
@@ -206,6 +224,18 @@ class Engine:
         if not chain.waiting:
             self.finish_phase(chain, self.cells(chain))
             self.advance(chain)
+
+    def worker_died(self, chain: Chain, cell: Cell, err: Exception):
+        """A cell whose worker died (every cell in flight in a broken loky pool shares that
+        fate): queued once more, to run alone on a fresh pool; if it dies again it is recorded
+        as ``error`` with the reason, so one cell never stops the sweep. None: queued again."""
+        if cell.id not in self.retried:
+            self.retried.add(cell.id)
+            self.backlog.insert(0, (chain, cell))  # (dispatch takes a fresh pool if broken)
+            return None
+        return error_result(cell, f"its worker died twice, the second time running alone "
+                            f"({type(err).__name__}: "
+                            f"{str(err).splitlines()[0] if str(err) else ''})"[:300])
 
     def run(self, chains: list[Chain]) -> None:
         for chain in chains:
@@ -233,10 +263,11 @@ def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_job
             executor = executor_for(client, n_jobs)
             run = Engine(grid, store, executor, client, bar, capacity(client, n_jobs),
                          record["environment"]["git_commit"])
+            run.renew = lambda: executor_for(client, n_jobs)
             try:
                 run.run(chains)
             except BaseException:
-                stop_workers(executor)
+                stop_workers(run.executor)
                 raise
         write_tables(store, run)
         record["cell_commits"] = cell_commits(run.summaries.values())

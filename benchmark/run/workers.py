@@ -66,11 +66,15 @@ def run_cell(cell: Cell, parent: int | None = None) -> CellResult:
     try:
         return train_cell(cell)
     except Exception as err:  # noqa: BLE001  (any failure of a plugged-in task/model)
-        line = traceback.format_exception_only(err)[-1].strip()
-        summary = {"cell_id": cell.id, **cell.to_dict(), "status": "error", "message": line,
-                   "solved": False}
-        return CellResult(cell, summary, empty_columns(CURVE_COLUMNS),
-                          empty_columns(GRADIENT_COLUMNS))
+        return error_result(cell, traceback.format_exception_only(err)[-1].strip())
+
+
+def error_result(cell: Cell, line: str) -> CellResult:
+    """The record of a cell that could not finish: status ``error`` and why (one line)."""
+    summary = {"cell_id": cell.id, **cell.to_dict(), "status": "error", "message": line,
+               "solved": False}
+    return CellResult(cell, summary, empty_columns(CURVE_COLUMNS),
+                      empty_columns(GRADIENT_COLUMNS))
 
 
 def cost(cell: Cell) -> float:

@@ -202,6 +202,8 @@ def test_a_worker_that_dies_costs_its_cell_not_the_sweep(tmp_path):
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "busy"
     with RunStore(out).lock():
+        # the lock is on the folder: no lock file a user could delete to let a second run in
+        assert not list(out.iterdir())
         result = run_cli("run", "--preset", "smoke", "--out", str(out), "--no-progress")
     assert result.returncode == 2
     assert "in use by another run" in result.stderr

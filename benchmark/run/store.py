@@ -83,7 +83,8 @@ class RunStore:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold an exclusive lock on the folder; a second writer is refused, not queued.
-        The kernel drops the lock when the process dies, so a killed run never leaves it stale.
+        The lock is an flock on the folder itself: the kernel drops it when the process dies,
+        so a killed run never leaves it stale, and there is no lock file to delete.
         A folder that holds files but no run of this tool is refused: a run never writes over
         (or cleans up) someone else's files."""
         if self.root.exists() and not self.root.is_dir():
@@ -95,16 +96,24 @@ class RunStore:
                              "choose an empty or new folder")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            handle = open(self.root / ".lock", "w")  # noqa: SIM115  (closed below)
+            # the lock is held on the folder itself, which no one deletes while a run works in
+            # it (a lock file could be deleted, and a second run would then take its own)
+            handle = os.open(self.root, os.O_RDONLY)
+            if not os.access(self.root, os.W_OK):
+                os.close(handle)
+                raise PermissionError(13, "Permission denied")
         except OSError as err:
             raise UsageError(f"--out {self.root}: cannot write there ({err.strerror})") from None
-        with handle:
+        try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise UsageError(f"{self.root} is in use by another run; wait for it to finish "
                                  "or choose another --out") from None
+            (self.root / ".lock").unlink(missing_ok=True)  # left by a version that used one
             yield
+        finally:
+            os.close(handle)
 
     # --- run metadata ---------------------------------------------------------------------
     def read_run(self) -> dict | None:

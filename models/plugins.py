@@ -59,21 +59,39 @@ def check_core(key: str, builder) -> None:
     if not isinstance(core, nn.Module):
         raise UsageError(f"{where}: the builder must return an nn.Module, got "
                          f"{type(core).__name__}")
-    x = torch.randn(2, 4, 2, generator=torch.Generator().manual_seed(0))
+    for length in (4, 5):  # two lengths: a core that ignores T passes one of them by chance
+        _check_forward(where, core, length)
+
+
+def _shape_text(result) -> str:
+    """What a forward returned, in words, for the error message."""
+    if not isinstance(result, tuple):
+        return type(result).__name__
+    if len(result) != 2:
+        return f"a tuple of {len(result)}"
+    return str(tuple(result[0].shape)) if isinstance(result[0], torch.Tensor) \
+        else f"({type(result[0]).__name__}, ...)"
+
+
+def _check_forward(where: str, core: nn.Module, length: int) -> None:
+    """Run the core on a (2, length, 2) batch: shape, finite values, batch independence."""
+    x = torch.randn(2, length, 2, generator=torch.Generator().manual_seed(0))
     try:
         with torch.no_grad():
             result = core(x)
             alone = core(x[1:])  # the second sequence by itself
     except Exception as err:  # noqa: BLE001
-        raise UsageError(f"{where}: forward of a (2, 4, 2) batch failed: "
+        raise UsageError(f"{where}: forward of a (2, {length}, 2) batch failed: "
                          f"{type(err).__name__}: {err}") from None
+    expected = (2, length, 3)
     if not (isinstance(result, tuple) and len(result) == 2
-            and isinstance(result[0], torch.Tensor) and tuple(result[0].shape) == (2, 4, 3)):
-        got = tuple(result[0].shape) if isinstance(result, tuple) and result and \
-            isinstance(result[0], torch.Tensor) else type(result).__name__
+            and isinstance(result[0], torch.Tensor) and tuple(result[0].shape) == expected):
         raise UsageError(f"{where}: forward must return (output (B, T, hidden_size), state) "
-                         f"like nn.LSTM(batch_first=True); for (2, 4, 2) and hidden 3 it "
-                         f"gave {got}, not (2, 4, 3)")
+                         f"like nn.LSTM(batch_first=True); for (2, {length}, 2) and hidden 3 "
+                         f"it gave {_shape_text(result)}, not {expected}")
+    if not torch.isfinite(result[0]).all():
+        raise UsageError(f"{where}: forward of a (2, {length}, 2) batch returned non-finite "
+                         "values (NaN or inf) at initialisation")
     if not torch.allclose(result[0][1:], alone[0], atol=1e-5):
         raise UsageError(f"{where}: the output of a sequence depends on the others in its "
                          "batch: is the core batch first (batch_first=True)?")

@@ -77,6 +77,10 @@ def test_plugins_load_in_process_and_leave_no_trace(monkeypatch):
     ("math:pi", "is not callable"),
     ("torch.nn:Linear", "forward must return (output (B, T, hidden_size), state)"),
     ("torch.nn:LSTM", "is the core batch first"),
+    # checked at two lengths: a core that returns 4 steps passes T = 4 alone
+    ("tests.broken_cores:FourSteps", "for (2, 5, 2) and hidden 3 it gave (2, 4, 3), not (2, 5, 3)"),
+    ("tests.broken_cores:ThreeTuple", "it gave a tuple of 3, not (2, 4, 3)"),
+    ("tests.broken_cores:NaNCore", "returned non-finite values"),
 ])
 def test_a_broken_model_plugin_is_one_line(spec, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -1,0 +1,30 @@
+"""Test-only plug-in cores that break the core contract in ways a one-length check misses."""
+
+import torch
+from torch import nn
+
+
+class _Base(nn.Module):
+    def __init__(self, input_dim: int, hidden_size: int):
+        super().__init__()
+        self.rnn = nn.RNN(input_dim, hidden_size, batch_first=True)
+
+
+class FourSteps(_Base):
+    """Returns only the first 4 time steps: right at T = 4, wrong at every other length."""
+
+    def forward(self, x, state=None):
+        output, state = self.rnn(x, state)
+        return output[:, :4], state
+
+
+class ThreeTuple(_Base):
+    def forward(self, x, state=None):
+        output, state = self.rnn(x, state)
+        return output, state, None
+
+
+class NaNCore(_Base):
+    def forward(self, x, state=None):
+        output, state = self.rnn(x, state)
+        return output * torch.nan, state

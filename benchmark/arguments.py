@@ -44,7 +44,7 @@ def parse_value(flag: str, text: str, kind: str) -> Any:
         return text
     except (ValueError, KeyError):
         what = {"bool": "true or false", "ints": "comma-separated positive integers",
-                "int": "a positive integer",
+                "int": "an integer",
                 "float": "a number", "floats": "comma-separated numbers"}[kind]
         raise UsageError(f"{flag} {text!r} is invalid; it must be {what}") from None
 

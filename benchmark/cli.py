@@ -27,8 +27,14 @@ def _grid_from_args(args) -> Any:
     if args.min_length is not None or args.max_length is not None:
         if args.lengths is not None or args.min_length is None or args.max_length is None:
             raise UsageError("--min-length and --max-length go together, instead of --lengths")
-        overrides["lengths"] = [parse_value("--min-length", args.min_length, "int"),
-                                parse_value("--max-length", args.max_length, "int")]
+        low = parse_value("--min-length", args.min_length, "int")
+        high = parse_value("--max-length", args.max_length, "int")
+        if low >= high:
+            raise UsageError(f"--min-length {low} must be below --max-length {high}")
+        if overrides.get("search", load_preset(args.preset).get("search", "grid")) != "horizon":
+            raise UsageError("--min-length and --max-length bound a horizon search; add "
+                             "--search horizon (or give a grid's lengths with --lengths)")
+        overrides["lengths"] = [low, high]
     if args.task_param:
 
         params = {k: dict(v) for k, v in load_preset(args.preset).get("task_params", {}).items()}
@@ -62,6 +68,9 @@ def _command_run(args) -> int:
     n_jobs = parse_value("--n-jobs", args.n_jobs, "int")
     if n_jobs == 0 or n_jobs < -1:
         raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out '' is empty; give a folder, or leave --out out for "
+                         "results/<preset>")
     out = Path(args.out) if args.out else Path("results") / Path(preset_path(args.preset)).stem
     if args.dry_run:
         from benchmark.run.workers import check_backend, check_device

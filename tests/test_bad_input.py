@@ -96,6 +96,13 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(tmp_path, 
     (["--models", "lstm:forget_bias=inf"], "forget_bias='inf' is invalid"),
     (["--steps", "0"], "steps=0 (--steps) is invalid"),
     (["--min-length", "10"], "--min-length and --max-length go together"),
+    (["--search", "horizon", "--min-length", "100", "--max-length", "10"],
+     "--min-length 100 must be below --max-length 10"),  # once swapped silently
+    (["--search", "horizon", "--min-length", "1", "--max-length", "1"],
+     "--min-length 1 must be below --max-length 1"),
+    (["--min-length", "10", "--max-length", "100"], "add --search horizon"),
+    (["--out", ""], "--out '' is empty"),  # once wrote to results/smoke
+    (["--match-params", "1e12"], "it must be an integer"),  # 0 is allowed: not "positive"
     (["--seeds=--"], "--seeds needs a value"),  # argparse made this an empty list
     (["--task-param=--"], "--task-param needs a value"),
     (["--backend=--"], "--backend needs a value"),

@@ -32,6 +32,9 @@ def load_object(path: str, kind: str) -> Any:
     except ImportError as err:
         raise UsageError(f"{kind} plug-in {path!r}: cannot import {module_name!r} ({err}); "
                          "is it installed or on PYTHONPATH?") from None
+    except Exception as err:  # noqa: BLE001  (a syntax error or a raise in the module itself)
+        raise UsageError(f"{kind} plug-in {path!r}: importing {module_name!r} failed: "
+                         f"{type(err).__name__}: {err}") from None
     target: Any = module
     for part in attribute.split("."):
         if not hasattr(target, part):

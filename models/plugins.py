@@ -30,9 +30,21 @@ def declared_options(builder) -> tuple[Option, ...]:
     """The options of a plug-in builder: its ``options`` attribute, or its keyword-only
     parameters typed by their annotations (``float | None`` counts as float)."""
     if hasattr(builder, "options"):
-        return tuple(builder.options)
+        try:
+            options = tuple(builder.options)
+        except TypeError:
+            options = None
+        if options is None or not all(isinstance(o, Option) for o in options):
+            raise UsageError(f"model plug-in {getattr(builder, '__name__', builder)!r}: "
+                             f"options must be a tuple of models.Option, got "
+                             f"{builder.options!r}")
+        return options
     target = builder.__init__ if inspect.isclass(builder) else builder
-    hints = typing.get_type_hints(target)
+    try:
+        hints = typing.get_type_hints(target)
+    except Exception as err:  # noqa: BLE001  (an annotation naming something undefined)
+        raise UsageError(f"model plug-in {getattr(builder, '__name__', builder)!r}: its "
+                         f"annotations cannot be read ({type(err).__name__}: {err})") from None
     options = []
     for name, parameter in inspect.signature(target).parameters.items():
         if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:

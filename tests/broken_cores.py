@@ -9,6 +9,9 @@ class _Base(nn.Module):
         super().__init__()
         self.rnn = nn.RNN(input_dim, hidden_size, batch_first=True)
 
+    def forward(self, x, state=None):
+        return self.rnn(x, state)
+
 
 class FourSteps(_Base):
     """Returns only the first 4 time steps: right at T = 4, wrong at every other length."""
@@ -28,3 +31,12 @@ class NaNCore(_Base):
     def forward(self, x, state=None):
         output, state = self.rnn(x, state)
         return output * torch.nan, state
+
+
+class NumberOptions(_Base):
+    options = 5  # not a tuple of Option
+
+
+class UndefinedAnnotation(_Base):
+    def __init__(self, input_dim: int, hidden_size: int, *, width: "NoSuchType" = 1):  # noqa: F821
+        super().__init__(input_dim, hidden_size)

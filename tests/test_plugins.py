@@ -81,10 +81,22 @@ def test_plugins_load_in_process_and_leave_no_trace(monkeypatch):
     ("tests.broken_cores:FourSteps", "for (2, 5, 2) and hidden 3 it gave (2, 4, 3), not (2, 5, 3)"),
     ("tests.broken_cores:ThreeTuple", "it gave a tuple of 3, not (2, 4, 3)"),
     ("tests.broken_cores:NaNCore", "returned non-finite values"),
+    ("tests.broken_cores:NumberOptions", "options must be a tuple of models.Option, got 5"),
+    ("tests.broken_cores:UndefinedAnnotation", "its annotations cannot be read (NameError"),
 ])
 def test_a_broken_model_plugin_is_one_line(spec, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_spec(spec)
+
+
+def test_a_plugin_module_that_raises_or_does_not_parse_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "raising_plugin.py").write_text('raise RuntimeError("boom at import")\n')
+    (tmp_path / "syntax_plugin.py").write_text("def broken(:\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UsageError, match="importing 'raising_plugin' failed: RuntimeError: boom"):
+        check_spec("raising_plugin:Cell")
+    with pytest.raises(UsageError, match="importing 'syntax_plugin' failed: SyntaxError"):
+        check_spec("syntax_plugin:Cell")
 
 
 def test_a_broken_task_plugin_names_what_is_missing():

@@ -130,6 +130,8 @@ def test_bad_values_are_one_line_naming_them(tmp_path, capsys, args, message):
     ("preset_dir", "is a folder; give a .toml file"),
     ("preset_binary", "is not UTF-8 text"),
     ("preset_bad_param", "noise_std='x' is invalid"),
+    ("cells_file", "cells is a file, where a run keeps its cells"),
+    ("cell_folder", "is a folder where a cell file belongs"),
 ])
 def test_bad_places_are_one_line_and_touch_nothing(tmp_path, capsys, setup, message):
     out, preset = tmp_path / "out", "smoke"
@@ -145,6 +147,13 @@ def test_bad_places_are_one_line_and_touch_nothing(tmp_path, capsys, setup, mess
     elif setup == "bad_run_json":
         out.mkdir()
         (out / "run.json").write_text('{"grid": ')
+    elif setup in ("cells_file", "cell_folder"):
+        out.mkdir()
+        (out / "run.json").write_text('{"grid": {}}')
+        if setup == "cells_file":
+            (out / "cells").write_text("mine")
+        else:
+            (out / "cells" / "0123456789abcdef.npz").mkdir(parents=True)
     elif setup == "preset_dir":
         preset = str(tmp_path)
     elif setup == "preset_binary":

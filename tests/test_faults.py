@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -196,6 +197,20 @@ def test_a_worker_that_dies_costs_its_cell_not_the_sweep(tmp_path):
     assert "worker died twice, the second time running alone" in dead["message"].iloc[0]
     assert (summary.loc[summary["status"] != "error", "status"] == "ok").all()
     assert len(summary) == 4 and "1 failed" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_report_refuses_a_file_in_place_of_its_figures_before_writing(smoke_copy, capsys):
+    out = smoke_copy
+    assert cli.main(["report", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    shutil.rmtree(out / "figures")
+    (out / "figures").write_text("mine")
+    assert cli.main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "figures is a file" in err and len(err.strip().splitlines()) == 1
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != "figures"}
+    assert after == before  # the previous report whole: no table rewritten
 
 
 @pytest.mark.slow

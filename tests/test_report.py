@@ -122,7 +122,8 @@ def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
         assert Image.open(png).size[0] / DPI <= 7.0 + 1 / DPI, png.name
     for args, says in ((["--figure-format", "png,eps"], "figure format 'eps' is unknown"),
                        (["--page-width", "wide"], "is not a number of inches"),
-                       (["--page-width", "1"], "is too narrow")):
+                       (["--page-width", "1"], "page width 1.0 is out of range"),
+                       (["--page-width", "inf"], "page width inf is out of range")):
         assert cli.main(["report", str(run), *args]) == 2
         err = capsys.readouterr().err
         assert says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -22,6 +22,7 @@ DPI = 200  # print resolution at the figure sizes used
 PNG_METADATA = {"Software": None}  # no version stamp: same tables -> byte-identical files
 PAGE_FONT_SCALE = 0.85  # about 8-pt labels at the printed size, what journals ask for
 MIN_PAGE_WIDTH = 2.5
+MAX_PAGE_WIDTH = 40.0  # inches: wider is no page (and inf would reach matplotlib)
 MIN_PANEL_WIDTH = 2.2  # inches: narrower than this on a page, panels wrap onto more rows
 FIGURE_FORMATS = ("png", "svg", "pdf")
 VECTOR_METADATA = {"svg": {"Date": None, "Creator": None},
@@ -40,10 +41,10 @@ class Page:
     @classmethod
     def of(cls, width: float | None = None, formats=("png",)) -> Page:
         """A checked page: a width too narrow or an unknown format is one UsageError."""
-        if width is not None and not width >= MIN_PAGE_WIDTH:
-            raise UsageError(f"page width {width!r} is too narrow; give inches >= "
-                             f"{MIN_PAGE_WIDTH:g} (3.5: one column, 7.0: two-column text "
-                             "width)")
+        if width is not None and not MIN_PAGE_WIDTH <= width <= MAX_PAGE_WIDTH:
+            raise UsageError(f"page width {width!r} is out of range; give inches from "
+                             f"{MIN_PAGE_WIDTH:g} to {MAX_PAGE_WIDTH:g} (3.5: one column, "
+                             "7.0: two-column text width)")
         unknown = [f for f in formats if f not in FIGURE_FORMATS]
         if unknown:
             raise UsageError(f"figure format {unknown[0]!r} is unknown; choose from "

@@ -16,6 +16,7 @@ from benchmark.report.context import ReportContext, build_context
 from benchmark.report.page import Page
 from benchmark.report.sections import markdown
 from benchmark.run.store import REPORT_STAGING, RunStore, atomic_write, atomic_write_text
+from core.errors import UsageError
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")  # the formats a report writes
 
@@ -28,6 +29,10 @@ def write_report(run_dir: str | Path, formats=("png",), page_width: float | None
     ``page_width``: inches every figure must fit, with paper-sized fonts (None: screen)."""
     page = Page.of(page_width, formats)
     store = RunStore(run_dir)
+    figures = store.root / "figures"
+    if figures.exists() and not figures.is_dir():  # before anything is written or moved
+        raise UsageError(f"{figures} is a file, where the report puts its figures; move it "
+                         "away and rerun")
     context = build_context(store, page)
     staging = store.root / REPORT_STAGING
     shutil.rmtree(staging, ignore_errors=True)

@@ -89,6 +89,14 @@ class RunStore:
         (or cleans up) someone else's files."""
         if self.root.exists() and not self.root.is_dir():
             raise UsageError(f"--out {self.root} is a file, not a folder")
+        if self.cells_dir.exists() and not self.cells_dir.is_dir():
+            raise UsageError(f"{self.cells_dir} is a file, where a run keeps its cells; move "
+                             "it away and rerun")
+        folders = sorted(p.name for p in self.cells_dir.glob("*.npz") if p.is_dir()) \
+            if self.cells_dir.is_dir() else []
+        if folders:
+            raise UsageError(f"{self.cells_dir / folders[0]} is a folder where a cell file "
+                             "belongs; move it away and rerun")
         ours = {".lock"}  # a run that is starting holds only its lock
         if self.root.is_dir() and any(p.name not in ours for p in self.root.iterdir()) \
                 and self.read_run() is None:

@@ -36,6 +36,13 @@ def positive_float(value: Any) -> bool:
     return is_number(value) and value > 0
 
 
+MAX_LEARNING_RATE = 10.0  # no optimiser here survives a larger step; above it is a typo
+
+
+def learning_rate(value: Any) -> bool:
+    return is_number(value) and 0 < value <= MAX_LEARNING_RATE
+
+
 def nonneg_float(value: Any) -> bool:
     return is_number(value) and value >= 0
 

@@ -95,3 +95,15 @@ def test_overrides_apply_on_top_of_the_preset():
 def test_bad_grids_name_the_bad_value(record, message):
     with pytest.raises(UsageError, match=message):
         Grid.from_dict(record, source="x.toml")
+
+
+def test_a_grid_that_cannot_fit_in_memory_is_refused_and_a_large_one_runs():
+    from benchmark.run.limits import cell_bytes, check_fits
+
+    grid = Grid(tasks=("adding",), models=("lstm",), lengths=(10, 1000), hidden_size=64,
+                batch_size=64)
+    need = cell_bytes(64, 1000, 64)
+    assert need == 4 * (8 * 64 * 1000 * 64 + 16 * 64 * 64)
+    check_fits(grid, memory=need)  # exactly enough: runs
+    with pytest.raises(UsageError, match="adding at T = 1000 with batch 64 and hidden 64"):
+        check_fits(grid, memory=need - 1)

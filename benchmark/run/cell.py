@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmark.run.fields import (
     is_bool,
+    learning_rate,
     nonneg_float,
     nonneg_int,
     positive_float,
@@ -45,7 +46,7 @@ class Settings:
                                headline=True)
     batch_size: int = setting(64, "int", positive_int, "a positive integer",
                               "training batch size", headline=True)
-    lr: float = setting(1e-3, "float", positive_float, "a positive number",
+    lr: float = setting(1e-3, "float", learning_rate, "a positive number up to 10",
                         "Adam learning rate", headline=True)
     clip: float = setting(1.0, "float", nonneg_float, "a number >= 0 (0: no clipping)",
                           "max global gradient norm (0: no clipping)", headline=True)

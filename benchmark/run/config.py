@@ -18,11 +18,13 @@ from benchmark.run.fields import (
     Spec,
     check_value,
     is_bool,
+    learning_rate,
     nonneg_int,
     positive_float,
     positive_int,
     setting,
 )
+from benchmark.run.limits import check_fits
 from core.errors import UsageError
 from models import check_spec
 from tasks import TASKS, get_task
@@ -58,7 +60,7 @@ class _Axes:
                               "the first evaluation seed: a replication on a disjoint seed "
                               "set starts where the other ends")
     lr_grid: tuple[float, ...] = setting(
-        (), "floats", positive_float, "positive numbers",
+        (), "floats", learning_rate, "positive numbers up to 10",
         "learning rates to choose from per (task, model, length) on a validation set, "
         "comma-separated (empty: use --lr)")
     tune_seeds: int = setting(2, "int", positive_int, "a positive integer",
@@ -117,6 +119,7 @@ class Grid(Settings, _Axes):
         for key in self.tasks:
             for length in self.lengths:
                 get_task(key, **self.params_of(key)).check_seq_len(length)
+        check_fits(self)
 
     def params_of(self, task: str) -> dict[str, Any]:
         return dict(dict(self.task_params).get(task, ()))

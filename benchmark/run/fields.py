@@ -14,6 +14,7 @@ from typing import Any
 from core.checks import (  # noqa: F401  (the predicates settings are declared with)
     invalid,
     is_bool,
+    learning_rate,
     nonneg_float,
     nonneg_int,
     positive_float,

@@ -51,6 +51,9 @@ def parse_value(flag: str, text: str, kind: str) -> Any:
 
 def parse_task_param(text: str) -> tuple[str, str, Any]:
     """``task.name=value`` (value in TOML syntax: 0.1, true, "text")."""
+    if "\n" in text or "\r" in text:
+        raise UsageError(f"--task-param {text!r} is invalid; it must be one line, like "
+                         "noisy_sine.noise_std=0.1")
     try:
         target, value = text.split("=", 1)
         task, name = target.rsplit(".", 1)  # (a plug-in's key has dots: mypkg.tasks:MyTask)

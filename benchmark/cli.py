@@ -128,6 +128,9 @@ def _command_compare(args) -> int:
     print(f"a = {args.run_a}, b = {args.run_b}; mean_diff = a - b (negative: a is better)")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if args.out:
+        if (Path(args.out).parent / "run.json").exists():
+            raise UsageError(f"compare --out {args.out} is inside a run folder; write the "
+                             "table elsewhere (a run's own files are the run's)")
         try:
             table.to_csv(args.out, index=False)
         except OSError as err:

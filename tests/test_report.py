@@ -62,6 +62,12 @@ def test_compare_two_runs(smoke_run, smoke_copy, tmp_path):
     assert np.allclose(gru["mean_diff"], -0.5) and (gru["better"] == "a").all()
     others = table[table["model"] != "gru"]
     assert (others["mean_diff"] == 0).all() and others["better"].isna().all()
+    # --out inside a run folder would overwrite the run's own files: refused, nothing touched
+    before = (smoke_copy / "summary.csv").read_bytes()
+    bad = run_cli("compare", str(smoke_run), str(smoke_copy), "--out",
+                  str(smoke_copy / "summary.csv"))
+    assert bad.returncode == 2 and "is inside a run folder" in bad.stderr
+    assert (smoke_copy / "summary.csv").read_bytes() == before
 
 
 @pytest.mark.slow

@@ -213,5 +213,9 @@ def _main(argv: list[str] | None) -> int:
         return 2
     except KeyboardInterrupt as err:
         what = "terminated" if isinstance(err, Terminated) else "interrupted"
-        print(f"longdep: {what}; finished cells are kept, rerun to resume", file=sys.stderr)
+        command = (argv if argv is not None else sys.argv[1:])[:1]
+        after = "finished cells are kept, rerun to resume" if command == ["run"] else \
+            "rerun it (a report is moved into place only when whole; every file is written " \
+            "whole or not at all)"
+        print(f"longdep: {what}; {after}", file=sys.stderr)
         return 143 if isinstance(err, Terminated) else 130

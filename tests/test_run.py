@@ -12,7 +12,7 @@ from benchmark.run.runner import run_grid
 from benchmark.run.store import RunStore
 from tests.conftest import run_cli
 
-TIMING = ["wall_seconds", "seconds_per_step"]
+TIMING = ["wall_seconds", "seconds_per_step", "git_commit"]  # not measurements
 
 
 @pytest.mark.slow

@@ -37,7 +37,11 @@ def _grid_from_args(args) -> Any:
         overrides["lengths"] = [low, high]
     if args.task_param:
 
-        params = {k: dict(v) for k, v in load_preset(args.preset).get("task_params", {}).items()}
+        stored = load_preset(args.preset).get("task_params", {})
+        if not isinstance(stored, dict) or not all(isinstance(v, dict) for v in stored.values()):
+            raise UsageError(f"task_params in {args.preset} must be a table of tables, "
+                             "e.g. [task_params.noisy_sine]")
+        params = {k: dict(v) for k, v in stored.items()}
         for text in args.task_param:
             task, name, value = parse_task_param(text)
             params.setdefault(task, {})[name] = value

@@ -137,6 +137,8 @@ def test_bad_values_are_one_line_naming_them(tmp_path, capsys, args, message):
     ("preset_binary", "is not UTF-8 text"),
     ("preset_bad_param", "noise_std='x' is invalid"),
     ("cells_file", "cells is a file, where a run keeps its cells"),
+    ("long_name", "cannot use it (File name too long)"),
+    ("preset_params_not_tables", "task_params in"),
     ("cell_folder", "is a folder where a cell file belongs"),
 ])
 def test_bad_places_are_one_line_and_touch_nothing(tmp_path, capsys, setup, message):
@@ -153,6 +155,12 @@ def test_bad_places_are_one_line_and_touch_nothing(tmp_path, capsys, setup, mess
     elif setup == "bad_run_json":
         out.mkdir()
         (out / "run.json").write_text('{"grid": ')
+    elif setup == "long_name":
+        out = tmp_path / ("x" * 300)
+    elif setup == "preset_params_not_tables":  # with --task-param below: it merged them
+        preset = str(tmp_path / "p.toml")
+        Path(preset).write_text('tasks = ["noisy_sine"]\nmodels = ["rnn"]\nlengths = [5]\n'
+                                'task_params = 5\n')
     elif setup in ("cells_file", "cell_folder"):
         out.mkdir()
         (out / "run.json").write_text('{"grid": {}}')
@@ -170,7 +178,9 @@ def test_bad_places_are_one_line_and_touch_nothing(tmp_path, capsys, setup, mess
         Path(preset).write_text('tasks = ["noisy_sine"]\nmodels = ["rnn"]\nlengths = [5]\n'
                                 '[task_params.noisy_sine]\nnoise_std = "x"\n')
     before = sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
-    code = cli.main(["run", "--preset", preset, "--out", str(out), "--no-progress"])
+    extra = ["--task-param", "noisy_sine.noise_std=0.1"] if setup.startswith("preset_params") \
+        else []
+    code = cli.main(["run", "--preset", preset, "--out", str(out), "--no-progress", *extra])
     err = capsys.readouterr().err
     assert code == 2 and message in err, err
     assert len(err.strip().splitlines()) == 1

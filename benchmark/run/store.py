@@ -87,7 +87,12 @@ class RunStore:
         so a killed run never leaves it stale, and there is no lock file to delete.
         A folder that holds files but no run of this tool is refused: a run never writes over
         (or cleans up) someone else's files."""
-        if self.root.exists() and not self.root.is_dir():
+        try:
+            exists = self.root.exists()
+        except OSError as err:  # a name over the file system's limit, a loop of links
+            raise UsageError(f"--out {str(self.root)[:80]}...: cannot use it "
+                             f"({err.strerror})") from None
+        if exists and not self.root.is_dir():
             raise UsageError(f"--out {self.root} is a file, not a folder")
         if self.cells_dir.exists() and not self.cells_dir.is_dir():
             raise UsageError(f"{self.cells_dir} is a file, where a run keeps its cells; move "

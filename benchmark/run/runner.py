@@ -15,16 +15,17 @@ numbers, so what runs is the same whatever ``n_jobs`` or backend.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
 from benchmark.run.judgement import judge
 from benchmark.run.lr_selection import chosen_rates, rate_beyond, select_lr
+from benchmark.run.progress import Progress
 from benchmark.run.search import (
     SearchPlan,
     SeedRuns,
@@ -147,7 +148,7 @@ class Engine:
         if stored is not None:
             self.summaries[cell.id] = stored
             self.skipped += 1
-            self.bar.update()
+            self.bar.skipped(cell)
             return
         self.backlog.append((chain, cell))
         chain.waiting.add(cell.id)
@@ -219,7 +220,7 @@ class Engine:
         self.summaries[cell.id] = result.summary
         self.computed += 1
         self.failed += result.summary["status"] == "error"
-        self.bar.update()
+        self.bar.finished(cell)
         chain.waiting.discard(cell.id)
         if not chain.waiting:
             self.finish_phase(chain, self.cells(chain))
@@ -253,13 +254,12 @@ class Engine:
 
 def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_jobs: int,
                backend: str, scheduler: str | None, progress: bool,
-               total: int | None = None) -> Engine:
+               planned: list[Cell] | None = None) -> Engine:
     """Run (or resume) ``chains`` into the folder ``out``; the engine holds what was done."""
     store = RunStore(out)
     with open_run(store, grid, n_jobs, backend, scheduler) as record:
-        bar = tqdm(total=total, unit="cell", disable=not progress, desc=store.root.name,
-                   dynamic_ncols=True)
-        with bar, engine(backend, n_jobs, scheduler) as client:
+        bar = Progress(store.root.name, planned, progress)
+        with contextlib.closing(bar), engine(backend, n_jobs, scheduler) as client:
             executor = executor_for(client, n_jobs)
             run = Engine(grid, store, executor, client, bar, capacity(client, n_jobs),
                          record["environment"]["git_commit"])
@@ -279,10 +279,9 @@ def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_job
 def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",
              scheduler: str | None = None, progress: bool = True) -> RunOutcome:
     """Run (or resume) every cell of ``grid`` into the folder ``out``."""
-    evaluation, tuning = grid.n_cells()
     return run_chains(grid, out, grid_chains(grid), n_jobs=n_jobs, backend=backend,
                       scheduler=scheduler, progress=progress,
-                      total=evaluation + tuning).outcome()
+                      planned=grid.cells() + grid.tuning_cells()).outcome()
 
 
 def run_search(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",

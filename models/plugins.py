@@ -111,6 +111,11 @@ def _check_forward(where: str, core: nn.Module, length: int) -> None:
 
 def register_plugin(key: str, builder) -> None:
     check_core(key, builder)
+    for name in ("label", "description", "family"):
+        value = getattr(builder, name, "text")
+        if not (isinstance(value, str) and value.strip()):
+            raise UsageError(f"model plug-in {key!r}: {name} = {value!r}; it must be a "
+                             "non-empty string (or left out)")
     options = declared_options(builder)
     register(key, label=getattr(builder, "label", key.rpartition(":")[2]),
              description=getattr(builder, "description", f"plug-in {key}"),

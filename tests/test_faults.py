@@ -214,6 +214,18 @@ def test_a_report_refuses_a_file_in_place_of_its_figures_before_writing(smoke_co
 
 
 @pytest.mark.slow
+def test_a_plugin_calling_sys_exit_fails_its_cell_not_the_run(tmp_path):
+    out = tmp_path / "exits"
+    result = run_cli("run", "--preset", "smoke", "--tasks", "adding", "--models",
+                     "tests.broken_cores:Exits", "--out", str(out), "--n-jobs", "1",
+                     "--no-progress")
+    assert result.returncode == 1 and "1 of 2 cells failed" in result.stderr, result.stderr
+    summary = pd.read_csv(out / "summary.csv").set_index("seq_len")
+    assert summary.loc[10, "message"] == "the cell called sys.exit(3)"
+    assert summary.loc[5, "status"] == "ok"
+
+
+@pytest.mark.slow
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "busy"
     with RunStore(out).lock():

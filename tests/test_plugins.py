@@ -81,6 +81,7 @@ def test_plugins_load_in_process_and_leave_no_trace(monkeypatch):
     ("tests.broken_cores:FourSteps", "for (2, 5, 2) and hidden 3 it gave (2, 4, 3), not (2, 5, 3)"),
     ("tests.broken_cores:ThreeTuple", "it gave a tuple of 3, not (2, 4, 3)"),
     ("tests.broken_cores:NaNCore", "returned non-finite values"),
+    ("tests.broken_cores:NoLabel", "label = None; it must be a non-empty string"),
     ("tests.broken_cores:NumberOptions", "options must be a tuple of models.Option, got 5"),
     ("tests.broken_cores:UndefinedAnnotation", "its annotations cannot be read (NameError"),
 ])

@@ -67,6 +67,8 @@ def run_cell(cell: Cell, parent: int | None = None) -> CellResult:
         return train_cell(cell)
     except Exception as err:  # noqa: BLE001  (any failure of a plugged-in task/model)
         return error_result(cell, traceback.format_exception_only(err)[-1].strip())
+    except SystemExit as err:  # a plug-in calling sys.exit must not end the run silently
+        return error_result(cell, f"the cell called sys.exit({err.code!r})")
 
 
 def error_result(cell: Cell, line: str) -> CellResult:

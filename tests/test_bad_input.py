@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmark import cli
@@ -210,6 +210,14 @@ def _is_positive_int(text: str) -> bool:
         return False
 
 
+def _fits(flag: str, value: int) -> bool:
+    from benchmark.run.limits import cell_bytes, machine_memory
+
+    batch, hidden = (value if flag == "--batch-size" else 32), \
+        (value if flag == "--hidden-size" else 16)
+    return cell_bytes(batch, 30, hidden) <= machine_memory()
+
+
 def _is_positive_float(text: str) -> bool:
     try:
         value = float(text)
@@ -220,10 +228,14 @@ def _is_positive_float(text: str) -> bool:
 
 @settings(max_examples=60, deadline=None)
 @given(flag=st.sampled_from(INT_FLAGS), value=values)
+@example(flag="--hidden-size", value="19635")  # fits nowhere near 24 GiB: refused, by name
+@example(flag="--hidden-size", value="1000")  # large, fits: runs
 def test_integer_flags(tmp_path_factory, flag, value):
     code, err, written = _run(tmp_path_factory, f"{flag}={value}")
-    # evaluation seeds stay below the tuning seeds (1000 on): more is refused, by name
-    if _is_positive_int(value.strip()) and (flag != "--seeds" or int(value) < 1000):
+    # evaluation seeds stay below the tuning seeds (1000 on), and a cell must fit in memory
+    # (the smoke grid: batch 32, hidden 16, copy_memory's longest input 10 + 20 steps)
+    if _is_positive_int(value.strip()) and (flag != "--seeds" or int(value) < 1000) and \
+            _fits(flag, int(value)):
         assert code == 0, err
     else:
         assert code == 2

@@ -11,6 +11,7 @@ import seaborn as sns
 from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import (
     clip_exploded,
+    drawable_span,
     group_title,
     legend_below,
     log_length_axis,
@@ -188,18 +189,17 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
         shortest, longest = rows["shortest"].min(), rows["longest"].max()
         left, right = shortest / 2, longest * 2  # where an open bracket's arrow ends
 
-        def clip(low, high, left=left, right=right):
-            return (low if low > 0 else left), (high if np.isfinite(high) else right)
-
         for y, model in enumerate(order):
             row, colour = rows.loc[model], colours[model]
-            low, high = clip(row["seed_median_low"], row["seed_median_high"])
+            low, high = drawable_span(row["seed_median_low"], row["seed_median_high"], left,
+                                      right)
             ax.plot([low, high], [y, y], "-", color=colour, lw=7, alpha=0.5,
                     solid_capstyle="butt", label="median seed's bracket" if y == 0 else None)
             if not np.isfinite(row["seed_median_high"]):
                 ax.annotate("", xy=(right, y), xytext=(low, y),
                             arrowprops={"arrowstyle": "->", "color": colour})
-            ci_low, ci_high = clip(row["seed_ci_low"], row["seed_ci_high"])
+            ci_low, ci_high = drawable_span(row["seed_ci_low"], row["seed_ci_high"], left,
+                                            right)
             ax.plot([ci_low, ci_high], [y - 0.27] * 2, "|-", color=colour, ms=6, lw=1.2,
                     label="interval for the median" if y == 0 else None)
             if not np.isfinite(row["seed_ci_high"]):  # open above: the longest length held

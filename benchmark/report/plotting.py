@@ -42,6 +42,12 @@ def spread_ticks(lengths, ratio: float = 1.4, most: int = 6) -> list[int]:
     return chosen
 
 
+def drawable_span(low: float, high: float, left: float, right: float) -> tuple[float, float]:
+    """A bracket's ends on a log length axis: 0 (nothing held) drawn from ``left``, inf (open
+    above) drawn to ``right``, where the panel ends."""
+    return (low if low > 0 else left), (high if np.isfinite(high) else right)
+
+
 def log_length_axis(ax, lengths) -> None:
     ax.set_xscale("log")
     ax.set_xticks(spread_ticks(lengths))

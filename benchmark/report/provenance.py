@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from benchmark.run.schema import cell_commits
+
 
 def cell_commit_counts(*summaries: pd.DataFrame | None) -> dict[str, int]:
-    """Cells per commit over the given summaries ("unknown": written before cells carried
-    their commit)."""
-    commits = pd.concat([s["git_commit"] if "git_commit" in s else pd.Series("unknown",
-                                                                           index=s.index)
-                         for s in summaries if s is not None and len(s)], ignore_index=True)
-    return commits.fillna("unknown").astype(str).value_counts().sort_index().to_dict()
+    """Cells per commit over the given summaries (``schema.cell_commits``, the count run.json
+    records)."""
+    return cell_commits(row for summary in summaries if summary is not None
+                        for row in summary.to_dict("records"))
 
 
 def provenance_lines(counts: dict[str, int], run_commit: str) -> list[str]:

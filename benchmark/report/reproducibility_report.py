@@ -13,7 +13,13 @@ import pandas as pd
 from benchmark.analysis.reproducibility import TARGET
 from benchmark.report.markdown import percent, table
 from benchmark.report.page import SCREEN, Page
-from benchmark.report.plotting import legend_below, log_length_axis, panels, task_title
+from benchmark.report.plotting import (
+    drawable_span,
+    legend_below,
+    log_length_axis,
+    panels,
+    task_title,
+)
 from benchmark.report.tables import horizon_bracket_text
 from benchmark.run.store import atomic_write, atomic_write_text
 
@@ -22,13 +28,12 @@ HALVES = (("a", "-", 0.0), ("b", "--", 0.32))  # suffix, interval line style, ro
 
 def _half_bar(ax, row, half: str, style: str, y: float, left: float, right: float) -> None:
     """One half's median bracket (thick) and interval (thin, ``style``) on row ``y``."""
-    def clip(low, high):
-        return (low if low > 0 else left), (high if np.isfinite(high) else right)
-
     colour = "0.25" if half == "a" else "tab:blue"
-    low, high = clip(row[f"seed_median_low_{half}"], row[f"seed_median_high_{half}"])
+    low, high = drawable_span(row[f"seed_median_low_{half}"], row[f"seed_median_high_{half}"],
+                              left, right)
     ax.plot([low, high], [y, y], "-", color=colour, lw=5, alpha=0.45, solid_capstyle="butt")
-    ci_low, ci_high = clip(row[f"seed_ci_low_{half}"], row[f"seed_ci_high_{half}"])
+    ci_low, ci_high = drawable_span(row[f"seed_ci_low_{half}"], row[f"seed_ci_high_{half}"],
+                                    left, right)
     ax.plot([ci_low, ci_high], [y, y], style, color=colour, lw=1.2, marker="|", ms=7)
     if not np.isfinite(row[f"seed_ci_high_{half}"]):
         ax.plot(right, y, ">", color=colour, ms=4)

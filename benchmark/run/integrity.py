@@ -24,7 +24,6 @@ def is_partial_write(path: Path) -> bool:
         else re.fullmatch(r"[0-9a-f]{16}\.npz", name) is not None
 
 
-
 def check_identity(path: Path, summary: dict) -> None:
     """A cell file holds the cell its name says: its recorded id, and the id its recorded
     settings hash to, are the file's name (two files swapped by name are caught here)."""

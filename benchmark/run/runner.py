@@ -26,6 +26,7 @@ from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
 from benchmark.run.judgement import judge
 from benchmark.run.lr_selection import chosen_rates, rate_beyond, select_lr
 from benchmark.run.progress import Progress
+from benchmark.run.schema import cell_commits
 from benchmark.run.search import (
     SearchPlan,
     SeedRuns,
@@ -35,7 +36,7 @@ from benchmark.run.search import (
     solved_through,
 )
 from benchmark.run.store import RunStore
-from benchmark.run.tables import cell_commits, write_search_table, write_tables
+from benchmark.run.tables import write_search_table, write_tables
 from benchmark.run.workers import (
     RunOutcome,
     capacity,
@@ -96,7 +97,7 @@ class Engine:
     """Drives chains to the end: submits their cells, writes results, counts, decides."""
 
     def __init__(self, grid: Grid, store: RunStore, executor, client, bar,
-                 capacity: float, commit: str = "unknown") -> None:
+                 capacity: float, commit: str = "unknown", renew=None) -> None:
         self.grid, self.store, self.executor, self.client, self.bar = grid, store, executor, \
             client, bar
         self.commit = commit  # the code's commit: every cell computed here carries it
@@ -108,7 +109,8 @@ class Engine:
         self.corrupt: list[str] = []
         self.skipped = self.computed = self.failed = 0
         self.tuning_cells: list[Cell] = []
-        self.renew = lambda: executor  # a fresh executor after a worker died (set by the run)
+        # a fresh executor after a worker died broke the pool (Dask's client does not break)
+        self.renew = renew or (lambda: executor)
         self.retried: set[str] = set()  # cells whose worker died once already
         self.evaluation_cells: list[Cell] = []
 
@@ -262,8 +264,8 @@ def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_job
         with contextlib.closing(bar), engine(backend, n_jobs, scheduler) as client:
             executor = executor_for(client, n_jobs)
             run = Engine(grid, store, executor, client, bar, capacity(client, n_jobs),
-                         record["environment"]["git_commit"])
-            run.renew = lambda: executor_for(client, n_jobs)
+                         record["environment"]["git_commit"],
+                         renew=lambda: executor_for(client, n_jobs))
             try:
                 run.run(chains)
             except BaseException:

@@ -29,6 +29,18 @@ class CorruptCellFile(Exception):
     """A cell file that cannot be read back (truncated, not an npz, missing fields)."""
 
 
+def cell_commits(summaries) -> dict[str, int]:
+    """How many cells (summary dicts) each commit computed ("unknown": cells written before
+    cells carried their commit); more than one key, or a "-dirty" one, is what a report
+    flags."""
+    counts: dict[str, int] = {}
+    for summary in summaries:
+        commit = summary.get("git_commit")
+        commit = commit if isinstance(commit, str) and commit else "unknown"  # (NaN from CSV)
+        counts[commit] = counts.get(commit, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def usable(summary: pd.DataFrame) -> pd.DataFrame:
     """Cells that count: everything but crashes (status ``error``). A diverged cell counts,
     with its task's baseline as its error."""

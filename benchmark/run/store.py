@@ -37,6 +37,7 @@ from benchmark.run.schema import (
 )
 from core.errors import UsageError
 
+REPORT_STAGING = ".report.tmp"  # where a report is written before it is moved into place
 REQUIRED_SUMMARY = KEYS + ["status", "model_label", "final_metric", "solved", "baseline",
                            "input_length", "wall_seconds"]
 
@@ -276,7 +277,6 @@ class RunStore:
         return _read(self.root / "gradients.parquet", pd.read_parquet, filters=spec)
 
 
-REPORT_STAGING = ".report.tmp"  # where a report is written before it is moved into place
 def _read(path: Path, reader, **kwargs) -> pd.DataFrame:
     if not path.exists():
         raise UsageError(f"{path} does not exist; is {path.parent} a finished run folder?")

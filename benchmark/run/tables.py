@@ -1,6 +1,5 @@
 """The tables a finished run writes beside its cells, in the grid's order whatever the timing:
-summary.csv and the long tables, the tuning summary and rate selection, search.csv, and the
-commits that computed the cells (for run.json)."""
+summary.csv and the long tables, the tuning summary and rate selection, and search.csv."""
 
 from __future__ import annotations
 
@@ -25,16 +24,6 @@ def in_grid_order(grid: Grid, cells: list[Cell], tuning: bool = False) -> list[C
         return tasks[cell.task], cell.seq_len, rate, cell.seed, models[cell.model]
 
     return sorted({cell.id: cell for cell in cells}.values(), key=position)
-
-
-def cell_commits(summaries) -> dict[str, int]:
-    """How many of a run's cells each commit computed ("unknown": cells written before cells
-    carried their commit); more than one key, or a "-dirty" one, is what a report flags."""
-    counts: dict[str, int] = {}
-    for summary in summaries:
-        commit = summary.get("git_commit") or "unknown"
-        counts[commit] = counts.get(commit, 0) + 1
-    return dict(sorted(counts.items()))
 
 
 def write_tables(store: RunStore, run) -> None:

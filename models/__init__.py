@@ -18,10 +18,18 @@ from models.gru_scratch import ScratchGRU
 from models.lstm_scratch import ScratchLSTM
 from models.options import Option
 from models.readout import SequenceModel
-from models.registry import MODELS, build_model, check_spec, model_label, model_traits, register
+from models.registry import (
+    MODELS,
+    build_model,
+    check_spec,
+    model_depth,
+    model_label,
+    model_traits,
+    register,
+)
 
 # import paths on first use, and installed packages' entry points, after the built-ins
 accept_plugins(MODELS, "model", plugins.ENTRY_POINT_GROUP, plugins.register_plugin)
 
 __all__ = ["MODELS", "Option", "ScratchGRU", "ScratchLSTM", "SequenceModel", "build_model",
-           "check_spec", "model_label", "model_traits", "register"]
+           "check_spec", "model_depth", "model_label", "model_traits", "register"]

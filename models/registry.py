@@ -20,6 +20,7 @@ from torch import nn
 from core.registry import Registry
 from models.options import Option, canonical_spec, parse_spec, typed_options
 from models.readout import SequenceModel
+from models.stack import LAYERS, stack
 
 MODELS = Registry("model")
 # How the report tells families apart: each family's slot in a colour-blind palette (a family
@@ -35,10 +36,25 @@ def register(key: str, *, label: str, description: str, family: str,
                            twin=twin, options=tuple(options), marker=marker)
 
 
+def _stacks_generically(key: str) -> bool:
+    """Whether ``layers`` is the generic stack (models/stack.py): unless the builder declares
+    an option of that name itself."""
+    return all(option.name != LAYERS.name for option in MODELS.entry(key).traits["options"])
+
+
+def _declared(key: str) -> tuple[Option, ...]:
+    own = MODELS.entry(key).traits["options"]
+    return (*own, LAYERS) if _stacks_generically(key) else own
+
+
 def resolve(spec: str) -> tuple[str, dict]:
-    """The registered key and typed options of a model spec (UsageError if either is bad)."""
+    """The registered key and typed options of a model spec (UsageError if either is bad).
+    ``layers=1`` of the generic stack is dropped: it is the bare model, under the bare key."""
     key, options = parse_spec(spec, MODELS.keys())
-    return key, typed_options(key, MODELS.entry(key).traits["options"], options)
+    typed = typed_options(key, _declared(key), options)
+    if _stacks_generically(key) and typed.get(LAYERS.name) == 1:
+        del typed[LAYERS.name]
+    return key, typed
 
 
 def model_label(spec: str) -> str:
@@ -59,11 +75,29 @@ def model_traits(spec: str) -> dict[str, Any]:
             "marker": traits.get("marker"), "colour": FAMILY_COLOURS.get(traits["family"])}
 
 
+def model_depth(spec: str) -> int:
+    """How many stacked layers a spec asks for (1 for a bare model, or for a plug-in key that
+    is not loaded here): memory and run-time estimates scale with it."""
+    key, options = parse_spec(spec, MODELS.keys())
+    if key not in MODELS or not _stacks_generically(key):
+        return 1
+    return int(typed_options(key, _declared(key), options).get(LAYERS.name, 1))
+
+
 def check_spec(spec: str) -> str:
     """Validate a spec by building a tiny model; returns its canonical spelling."""
     key, options = resolve(spec)
-    MODELS.get(key)(1, 2, **options)
+    _core(key, options, 1, 2)
     return canonical_spec(key, options)
+
+
+def _core(key: str, options: dict, input_dim: int, hidden_size: int) -> nn.Module:
+    """The recurrent core of a resolved spec, stacked when it asks for generic layers."""
+    builder = MODELS.get(key)
+    if not _stacks_generically(key):
+        return builder(input_dim, hidden_size, **options)
+    own = {name: value for name, value in options.items() if name != LAYERS.name}
+    return stack(builder, options.get(LAYERS.name, 1), input_dim, hidden_size, **own)
 
 
 def build_model(spec: str, input_dim: int, hidden_size: int, output_dim: int,
@@ -72,8 +106,7 @@ def build_model(spec: str, input_dim: int, hidden_size: int, output_dim: int,
     the last step (``readout_steps`` None) or at each of the last k steps. ``seq_len`` (the
     input length) reaches builders that declare it (initialisations that depend on it)."""
     key, options = resolve(spec)
-    builder = MODELS.get(key)
-    if seq_len is not None and "seq_len" in inspect.signature(builder).parameters:
+    if seq_len is not None and "seq_len" in inspect.signature(MODELS.get(key)).parameters:
         options = {**options, "seq_len": seq_len}
-    core = builder(input_dim, hidden_size, **options)
-    return SequenceModel(core, hidden_size, output_dim, readout_steps)
+    return SequenceModel(_core(key, options, input_dim, hidden_size), hidden_size, output_dim,
+                         readout_steps)

@@ -107,3 +107,10 @@ def test_a_grid_that_cannot_fit_in_memory_is_refused_and_a_large_one_runs():
     check_fits(grid, memory=need)  # exactly enough: runs
     with pytest.raises(UsageError, match="adding at T = 1000 with batch 64 and hidden 64"):
         check_fits(grid, memory=need - 1)
+    # each stacked layer keeps its own activations and weights: the deepest model decides
+    deep = Grid(tasks=("adding",), models=("lstm", "gru:layers=3"), lengths=(1000,),
+                hidden_size=64, batch_size=64)
+    assert cell_bytes(64, 1000, 64, 3) == 3 * need
+    check_fits(deep, memory=3 * need)
+    with pytest.raises(UsageError, match="hidden 64 and 3 layers needs"):
+        check_fits(deep, memory=3 * need - 1)

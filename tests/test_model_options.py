@@ -40,7 +40,7 @@ def test_specs_are_canonical_and_labelled():
 
 @pytest.mark.parametrize("spec, message", [
     ("rnn:init=orthogonal", "init='orthogonal' is invalid; known: default, identity"),
-    ("gru:forget_bias=1.0", "model 'gru' has no option 'forget_bias'; known: (none)"),
+    ("gru:forget_bias=1.0", "model 'gru' has no option 'forget_bias'; known: layers"),
     ("lstm:forget_bias=big", "forget_bias='big' is invalid; it must be a number"),
     ("lstm:forget_bias=nan", "forget_bias='nan' is invalid; it must be a finite number"),
     ("lstm:forget_bias=inf", "forget_bias='inf' is invalid; it must be a finite number"),

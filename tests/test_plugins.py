@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from core.errors import UsageError
-from models import MODELS, check_spec
+from models import MODELS, build_model, check_spec
 from tasks import TASKS, get_task
 from tests.conftest import ROOT, run_cli
 
@@ -65,6 +66,9 @@ def test_plugins_load_in_process_and_leave_no_trace(monkeypatch):
     monkeypatch.syspath_prepend(str(EXAMPLES))
     try:
         assert check_spec(f"{CELL}:forget_bias=2") == f"{CELL}:forget_bias=2.0"
+        # depth is every model's, a plug-in's too: the readout reads the top of the stack
+        stacked = build_model(f"{CELL}:layers=2:forget_bias=2", 1, 3, 1)
+        assert len(stacked.core.layers) == 2 and stacked(torch.randn(2, 6, 1)).shape == (2, 1)
         assert get_task(TASK, scale=0.5).scale == 0.5
     finally:
         MODELS.remove(CELL)

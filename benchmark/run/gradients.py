@@ -95,8 +95,10 @@ def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> di
     h = [output_grads[t] + state_grads[t * n_states][0] for t in range(steps)]  # (B, H) each
     profiles = {"through_time": grads[0].norm(dim=(0, 2)).cpu().numpy(),  # (T,)
                 "through_time_h": torch.stack([g.norm() for g in h]).cpu().numpy()}
-    if n_states == 2:
-        cell = [state_grads[t * n_states + 1] for t in range(steps)]
+    # a stack's state is flat, its top layer first (models/stack.py): the readout's layer
+    top_state_size = getattr(probe.core.core, "top_state_size", n_states)
+    if top_state_size == 2:
+        cell = [state_grads[t * n_states + 1][-1] for t in range(steps)]  # (B, H) each
         profiles["through_time_c"] = torch.stack([g.norm() for g in cell]).cpu().numpy()
     return profiles
 

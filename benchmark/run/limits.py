@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from core.errors import UsageError
+from models import model_depth
 from tasks import get_task
 
 BYTES = 4  # float32
@@ -27,10 +28,10 @@ def machine_memory() -> int | None:
         return None
 
 
-def cell_bytes(batch_size: int, input_length: int, hidden_size: int) -> int:
-    """A generous estimate of one training step's memory."""
-    return BYTES * (ACTIVATION_COPIES * batch_size * input_length * hidden_size
-                    + WEIGHT_COPIES * hidden_size * hidden_size)
+def cell_bytes(batch_size: int, input_length: int, hidden_size: int, layers: int = 1) -> int:
+    """A generous estimate of one training step's memory (each stacked layer keeps its own)."""
+    return layers * BYTES * (ACTIVATION_COPIES * batch_size * input_length * hidden_size
+                             + WEIGHT_COPIES * hidden_size * hidden_size)
 
 
 def check_fits(grid, memory: int | None = None) -> None:
@@ -39,12 +40,14 @@ def check_fits(grid, memory: int | None = None) -> None:
     if memory is None:
         return
     longest = max(grid.lengths)
+    layers = max(model_depth(model) for model in grid.models)
     for task in grid.tasks:
         steps = get_task(task, **grid.params_of(task)).input_length(longest)
-        need = cell_bytes(grid.batch_size, steps, grid.hidden_size)
+        need = cell_bytes(grid.batch_size, steps, grid.hidden_size, layers)
         if need > memory:
+            deepest = f" and {layers} layers" if layers > 1 else ""
             raise UsageError(
                 f"a cell of {task} at T = {longest} with batch {grid.batch_size} and hidden "
-                f"{grid.hidden_size} needs about {need / 2 ** 30:.3g} GiB, more than this "
-                f"machine's {memory / 2 ** 30:.3g} GiB; lower --batch-size, --hidden-size or "
-                "the longest length")
+                f"{grid.hidden_size}{deepest} needs about {need / 2 ** 30:.3g} GiB, more than "
+                f"this machine's {memory / 2 ** 30:.3g} GiB; lower --batch-size, --hidden-size, "
+                "the layers or the longest length")

@@ -24,6 +24,7 @@ from benchmark.run.schema import CURVE_COLUMNS, GRADIENT_COLUMNS, empty_columns
 from benchmark.run.store import CorruptCellFile, RunStore
 from benchmark.run.train import CellResult, train_cell
 from core.errors import UsageError
+from models import model_depth
 from tasks import get_task
 
 BACKENDS = ("loky", "dask")
@@ -81,9 +82,9 @@ def error_result(cell: Cell, line: str) -> CellResult:
 
 def cost(cell: Cell) -> float:
     """A relative estimate of a cell's run time (for longest-first scheduling): the input
-    length (copy_memory's is seq_len + 20) times the work of one step."""
+    length (copy_memory's is seq_len + 20) times the work of one step, per stacked layer."""
     steps_in = get_task(cell.task, **dict(cell.task_params)).input_length(cell.seq_len)
-    return steps_in * cell.steps * cell.batch_size * cell.hidden_size
+    return steps_in * cell.steps * cell.batch_size * cell.hidden_size * model_depth(cell.model)
 
 
 def check_backend(backend: str, scheduler: str | None) -> None:

@@ -59,6 +59,11 @@ def _command_list() -> int:
     print("models:")
     for entry in MODELS:
         print(f"  {entry.key:14s} {entry.label}: {entry.description}")
+        declared = [option.name + (f"={'|'.join(option.choices)}" if option.choices else "")
+                    for option in entry.traits["options"]]
+        if declared:
+            print(f"  {'':14s} options: {', '.join(declared)}")
+    print("  every model also takes layers=N (1-16): N stacked cores, the readout on the top")
     print("presets:")
     for name in preset_names():
         print(f"  {name:14s} {load_preset(name).get('description', '')}")

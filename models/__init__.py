@@ -9,10 +9,13 @@ from models import (  # noqa: F401  (importing a model module registers it)
     gru_scratch,
     indrnn,
     lmu,
+    lru,
     lstm,
     lstm_scratch,
+    minimal_rnn,
     plugins,
     rnn,
+    s4d,
 )
 from models.gru_scratch import ScratchGRU
 from models.lstm_scratch import ScratchLSTM

@@ -61,7 +61,7 @@ def lstm_init(core: nn.Module, forget_bias: float | None, chrono: str | None,
 
 
 @register("lstm", marker="s", label="nn.LSTM", family="lstm", options=LSTM_OPTIONS,
-          description="long short-term memory (torch.nn.LSTM); options: forget_bias, chrono")
+          description="long short-term memory (torch.nn.LSTM)")
 def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None,
           chrono: str | None = None, seq_len: int | None = None) -> nn.Module:
     core = nn.LSTM(input_dim, hidden_size, batch_first=True)

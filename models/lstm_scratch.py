@@ -38,8 +38,8 @@ class ScratchLSTM(ScratchRecurrence):
 
 @register("lstm_scratch", marker="d", label="scratch LSTM", family="lstm", twin="lstm",
           options=LSTM_OPTIONS,
-          description="LSTM written from the gate equations (parity-tested against nn.LSTM); "
-                      "options: forget_bias, chrono")
+          description="LSTM written from the gate equations (parity-tested against "
+                      "nn.LSTM)")
 def build(input_dim: int, hidden_size: int, *, forget_bias: float | None = None,
           chrono: str | None = None, seq_len: int | None = None) -> nn.Module:
     return lstm_init(ScratchLSTM(input_dim, hidden_size), forget_bias, chrono, seq_len)

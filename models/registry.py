@@ -26,7 +26,8 @@ MODELS = Registry("model")
 # How the report tells families apart: each family's slot in a colour-blind palette (a family
 # not listed, a plug-in's, gets one by a hash of its name). A model's own marker is its
 # registration's ``marker``.
-FAMILY_COLOURS = {"rnn": 0, "lstm": 1, "gru": 2, "lmu": 4, "oscillator": 3, "plugin": 7}
+FAMILY_COLOURS = {"rnn": 0, "lstm": 1, "gru": 2, "lmu": 4, "oscillator": 3, "ssm": 5, "minimal": 6,
+                  "plugin": 7}
 
 
 def register(key: str, *, label: str, description: str, family: str,

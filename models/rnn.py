@@ -19,8 +19,7 @@ RNN_OPTIONS = (
 
 
 @register("rnn", marker="o", label="simple RNN", family="rnn", options=RNN_OPTIONS,
-          description="Elman RNN (torch.nn.RNN); options: nonlinearity=tanh|relu, "
-                      "init=default|identity")
+          description="Elman RNN (torch.nn.RNN)")
 def build(input_dim: int, hidden_size: int, *, nonlinearity: str = "tanh",
           init: str = "default") -> nn.Module:
     core = nn.RNN(input_dim, hidden_size, batch_first=True, nonlinearity=nonlinearity)

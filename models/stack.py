@@ -45,6 +45,11 @@ class StackedCore(nn.Module):
     def top_state_size(self) -> int:
         return self._arity[-1] if self._arity else 1
 
+    @property
+    def readout_reads_state(self) -> bool:
+        """Whether the top layer's output is its state (the gradient probe asks)."""
+        return getattr(self.layers[-1], "readout_reads_state", True)
+
     def _split(self, state: tuple) -> list:
         """The flat state (top layer first) back into each layer's own state, bottom first."""
         per_layer, start = [], 0

@@ -7,8 +7,9 @@ Two kinds of record, both in the long format ``step, kind, t, value``:
 - at checkpoints, on a fixed probe batch of validation samples: ``through_time`` =
   ||dL/dx_t|| for every step t, the learning signal that reaches an input ``seq_len - 1 - t``
   steps before the output, ``through_time_h`` = ||dL/dh_t|| (the hidden-state profile) for
-  every model, and ``through_time_c`` = ||dL/dc_t|| for the LSTMs. L is the task's answer
-  loss only (copy_memory: the 10 copied symbols, not the blanks before them).
+  every model (for the state-space cells, whose readout reads y_t = f(s_t), the gradient of
+  the recurrent state s_t), and ``through_time_c`` = ||dL/dc_t|| for the LSTMs. L is the
+  task's answer loss only (copy_memory: the 10 copied symbols, not the blanks before them).
 
 The profile is computed on a float64 copy of the model: at initialisation the signal at the
 first steps of a length-100 sequence is ~1e-17 of the last step's and would underflow float32
@@ -92,7 +93,13 @@ def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> di
     steps = x.shape[1]
     output_grads = grads[1:1 + steps]
     state_grads = grads[1 + steps:]
-    h = [output_grads[t] + state_grads[t * n_states][0] for t in range(steps)]  # (B, H) each
+    # h_t reaches the loss as the readout's input and as the next step's state, unless the
+    # readout reads something computed from the state (the state-space cells, whose state
+    # gradient already holds that path): then the profile is the state's own gradient
+    if getattr(probe.core.core, "readout_reads_state", True):
+        h = [output_grads[t] + state_grads[t * n_states][0] for t in range(steps)]  # (B, H)
+    else:
+        h = [state_grads[t * n_states][0] for t in range(steps)]  # (B, state size)
     profiles = {"through_time": grads[0].norm(dim=(0, 2)).cpu().numpy(),  # (T,)
                 "through_time_h": torch.stack([g.norm() for g in h]).cpu().numpy()}
     # a stack's state is flat, its top layer first (models/stack.py): the readout's layer

@@ -1,0 +1,66 @@
+"""Linear recurrences h_t = a_t * h_{t-1} + b_t (element-wise, real or complex) computed
+either one step at a time or as a parallel scan in log2(T) rounds.
+
+The models whose recurrence is linear in the state (LRU, S4D, minGRU, minLSTM) call one of
+these with ``scan="loop"`` or ``scan="parallel"``; the two give the same numbers up to float
+rounding (tested in float64 to T = 1000, outputs and gradients).
+
+- ``linear_scan``: the parallel form is the Hillis-Steele scan of the associative operator
+  (a1, b1) . (a2, b2) = (a2 a1, a2 b1 + b2) (Blelloch 1990, "Prefix sums and their
+  applications", §1.4: first-order linear recurrences). Round k combines each step with the
+  one 2^k before it: log2(T) rounds of whole-sequence tensor operations, O(T log T) work, no
+  Python loop over time. Only powers of |a| <= 1 are formed, so it does not overflow where a
+  closed form with a^-t would.
+- ``log_linear_scan``: for positive a_t and b_t (minGRU and minLSTM with their positive g),
+  the scan in log space of Feng et al. 2024 (§3.1.2 and Appendix B; Heinsen 2023):
+  log h_t = a*_t + logsumexp_{k<=t}(log b_k - a*_k), a*_t = sum_{k<=t} log a_k, with
+  ``torch.logcumsumexp``, which never leaves the log domain.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from models.options import Option
+
+SCANS = ("loop", "parallel")
+SCAN = Option("scan", str, "the recurrence as a parallel scan (default) or a loop", choices=SCANS)
+
+
+def linear_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None,
+                scan: str = "parallel") -> torch.Tensor:
+    """Every h_t of h_t = a_t h_{t-1} + b_t, h_0 = ``h0`` (zero if None), time on dim 1.
+
+    a: broadcastable to b (a time-invariant a, shape (N,), is the LTI case); b: (B, T, ...);
+    h0: b's shape without the time dim. Returns (B, T, ...)."""
+    a = a.expand_as(b)
+    if h0 is not None:  # fold the initial state into the first input
+        b = torch.cat([b[:, :1] + a[:, :1] * h0.unsqueeze(1), b[:, 1:]], dim=1)
+    if scan == "loop":
+        h, states = torch.zeros_like(b[:, 0]), []
+        for a_t, b_t in zip(a.unbind(1), b.unbind(1), strict=True):
+            h = a_t * h + b_t
+            states.append(h)
+        return torch.stack(states, dim=1)
+    offset, steps = 1, b.shape[1]
+    while offset < steps:  # after this round, each step holds the last 2*offset steps combined
+        b = torch.cat([b[:, :offset], b[:, offset:] + a[:, offset:] * b[:, :-offset]], dim=1)
+        a = torch.cat([a[:, :offset], a[:, offset:] * a[:, :-offset]], dim=1)
+        offset *= 2
+    return b
+
+
+def log_linear_scan(log_a: torch.Tensor, log_b: torch.Tensor,
+                    log_h0: torch.Tensor | None = None, scan: str = "parallel") -> torch.Tensor:
+    """Every h_t of h_t = a_t h_{t-1} + b_t for positive a, b, given as logs (B, T, ...);
+    ``log_h0`` the log of a positive initial state (None: h_0 = 0). Returns h (not its log)."""
+    if scan == "loop":
+        h0 = None if log_h0 is None else log_h0.exp()
+        return linear_scan(log_a.exp(), log_b.exp(), h0, scan="loop")
+    if log_h0 is not None:  # h_0 enters as a step 0 with log b_0 = log h_0
+        log_a = torch.cat([torch.zeros_like(log_a[:, :1]), log_a], dim=1)
+        log_b = torch.cat([log_h0.unsqueeze(1), log_b], dim=1)
+    a_star = torch.cumsum(log_a, dim=1)
+    log_h = a_star + torch.logcumsumexp(log_b - a_star, dim=1)
+    h = log_h.exp()
+    return h if log_h0 is None else h[:, 1:]

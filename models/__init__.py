@@ -16,6 +16,8 @@ from models import (  # noqa: F401  (importing a model module registers it)
     plugins,
     rnn,
     s4d,
+    s6,
+    slstm,
 )
 from models.gru_scratch import ScratchGRU
 from models.lstm_scratch import ScratchLSTM

@@ -57,12 +57,11 @@ class DiagonalSSMBlock(nn.Module):
         return self.eigenvalues().shape
 
     def mix(self, u: torch.Tensor, s0: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(read(s_t) for every t (B, T, H), the last state as its real view (B, 2N)), by the
-        scan. The read-out is computed from the real view that is returned as the state, so a
-        gradient taken at the state includes the path through this step's output."""
+        """(read(s_t) for every t (B, T, H), the last state as its real view (1, B, 2N)), by
+        the scan."""
         s = linear_scan(self.eigenvalues(), self.drive(u), s0, self.scan)
-        real_view = to_real(s, len(self.state_shape()))  # (B, T, 2N)
-        return self.read(self.from_real(real_view)), real_view[:, -1]
+        real_view, last = with_last_state(to_real(s, len(self.state_shape())))  # (B, T, 2N)
+        return self.read(self.from_real(real_view)), last
 
     def from_real(self, real_view: torch.Tensor) -> torch.Tensor:
         """(..., 2N) real, real parts then imaginary -> (..., *state shape) complex."""
@@ -76,9 +75,18 @@ class DiagonalSSMBlock(nn.Module):
         read, last = self.mix(u, s0)
         y = read + self.skip_d * u
         out = encoded + nn.functional.glu(self.glu(nn.functional.gelu(y)), dim=-1)
-        return out, last.unsqueeze(0)  # (B, T, H), (1, B, 2N)
+        return out, last  # (B, T, H), (1, B, 2N)
 
 
 def to_real(s: torch.Tensor, state_dims: int) -> torch.Tensor:
     """A complex state whose last ``state_dims`` dims are the state -> (..., 2N) real."""
     return torch.cat([s.real.flatten(-state_dims), s.imag.flatten(-state_dims)], dim=-1)
+
+
+def with_last_state(states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(states (B, T, ...), last (1, B, ...)) where the states' last step is computed from the
+    node ``last``, which the core returns as its state as it is: an output computed from the
+    states then depends on that node, so the gradient at the returned state (the probe's)
+    includes the path through the step's own output."""
+    last = states[:, -1:].transpose(0, 1)  # (1, B, ...)
+    return torch.cat([states[:, :-1], last.transpose(0, 1)], dim=1), last

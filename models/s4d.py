@@ -86,7 +86,7 @@ class S4DCore(DiagonalSSMBlock):
             carried = torch.einsum("bhn,hnt->bthn", s0, powers)
             read = read + self.read(carried)
             last = last + carried[:, -1]
-        return read, to_real(last, 2)
+        return read, to_real(last, 2).unsqueeze(0)
 
     def drive_gain(self) -> torch.Tensor:
         """B_bar = (exp(Delta A) - 1) / A B, B = 1: zero-order hold (H, n)."""

@@ -11,6 +11,10 @@ rounding (tested in float64 to T = 1000, outputs and gradients).
   one 2^k before it: log2(T) rounds of whole-sequence tensor operations, O(T log T) work, no
   Python loop over time. Only powers of |a| <= 1 are formed, so it does not overflow where a
   closed form with a^-t would.
+- ``signed_log_scan``: positive a_t given as its log and b_t of either sign (the selective
+  SSM, whose a_t = exp(Delta_t A) comes as a log for free): h = h+ - h-, each half a log-space
+  scan of the positive or negative part of b. It holds only B x T x state floats, where the
+  Hillis-Steele scan would hold log2 T times as many.
 - ``log_linear_scan``: for positive a_t and b_t (minGRU and minLSTM with their positive g),
   the scan in log space of Feng et al. 2024 (§3.1.2 and Appendix B; Heinsen 2023):
   log h_t = a*_t + logsumexp_{k<=t}(log b_k - a*_k), a*_t = sum_{k<=t} log a_k, with
@@ -64,3 +68,20 @@ def log_linear_scan(log_a: torch.Tensor, log_b: torch.Tensor,
     log_h = a_star + torch.logcumsumexp(log_b - a_star, dim=1)
     h = log_h.exp()
     return h if log_h0 is None else h[:, 1:]
+
+
+def signed_log_scan(log_a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None,
+                    scan: str = "parallel") -> torch.Tensor:
+    """Every h_t of h_t = a_t h_{t-1} + b_t for positive a (given as ``log_a``) and real b of
+    either sign, (B, T, ...); h0 real (None: zero)."""
+    if scan == "loop":
+        return linear_scan(log_a.exp(), b, h0, scan="loop")
+    if h0 is not None:
+        b = torch.cat([b[:, :1] + log_a[:, :1].exp() * h0.unsqueeze(1), b[:, 1:]], dim=1)
+    # a zero part enters as the smallest normal number, not log 0: a finite log keeps
+    # logcumsumexp's gradient finite where every term so far is zero, and adds at most
+    # that number (about 1e-38 in float32) to a state
+    tiny = torch.finfo(b.dtype).tiny
+    halves = [log_linear_scan(log_a, torch.log(part.clamp_min(tiny)))
+              for part in (b.clamp_min(0), (-b).clamp_min(0))]
+    return halves[0] - halves[1]

@@ -15,7 +15,7 @@ from models import build_model
 from models.scan import linear_scan, log_linear_scan
 from tasks import get_task
 
-SCAN_MODELS = ("lru", "s4d:state=8", "mingru", "minlstm")
+SCAN_MODELS = ("lru", "s4d:state=8", "mingru", "minlstm", "s6:state=4")
 
 
 def _rand(*shape, complex_=False):
@@ -164,3 +164,76 @@ def test_the_gradient_probe_covers_the_new_cells(spec):
     profiles = gradients.through_time(model, task, x, y)
     assert set(profiles) == {"through_time", "through_time_h"}
     assert all(len(v) == 12 and np.isfinite(v).all() and (v > 0).any() for v in profiles.values())
+    # the last state reaches the loss only through the last output: the profile there is the
+    # total derivative, which would be 0 if the probe missed the path through the output
+    assert profiles["through_time_h"][-1] > 0
+
+
+def test_the_selective_scan_with_constant_delta_b_c_is_a_time_invariant_ssm():
+    # Delta, B and C fixed over time: the recurrence is an LTI SSM, whose output is the causal
+    # convolution of v with K_l = sum_n C_n exp(Delta A_n l) Delta B_n, channel by channel
+    torch.manual_seed(0)
+    core = build_model("s6:state=4", 2, 3, 1).core.double()
+    steps, inner = 30, core.inner
+    v = torch.randn(2, steps, inner, dtype=torch.float64)
+    delta = torch.rand(inner, dtype=torch.float64).expand(2, steps, inner) * 0.5 + 0.01
+    b, c = (torch.randn(4, dtype=torch.float64).expand(2, steps, 4) for _ in range(2))
+    y, _ = core.selective_scan(v, delta, b, c)
+    a = -torch.exp(core.weight_hh_a_log.detach())  # (D, N)
+    lags = torch.arange(steps, dtype=torch.float64)
+    kernel = torch.einsum("n,dnl->dl", c[0, 0] * b[0, 0],
+                          torch.exp(delta[0, 0][:, None, None] * a[..., None] * lags))
+    kernel = kernel * delta[0, 0][:, None]  # (D, L)
+    expected = torch.stack([(v[:, :t + 1].flip(1) * kernel[:, :t + 1].T).sum(1)
+                            for t in range(steps)], dim=1)
+    torch.testing.assert_close(y, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_s6_starts_as_its_authors_do():
+    torch.manual_seed(0)
+    core = build_model("s6", 1, 32, 1).core
+    a = -torch.exp(core.weight_hh_a_log.detach())
+    torch.testing.assert_close(a[5], -torch.arange(1, 17).float())  # S4D-Real, N = 16
+    dt = F.softplus(core.weight_hh_dt_bias.detach())  # the bias is softplus^-1 of Delta
+    assert core.inner == 64 and float(dt.min()) >= 0.001 and float(dt.max()) <= 0.1
+
+
+@pytest.mark.parametrize("forget", ["sigmoid", "exp"])
+def test_slstm_stabiliser_leaves_the_outputs_unchanged(forget):
+    torch.manual_seed(0)
+    stable = build_model(f"slstm:forget={forget}:heads=2", 3, 6, 1).core.double()
+    raw = build_model(f"slstm:forget={forget}:heads=2:stabilise=false", 3, 6, 1).core.double()
+    raw.load_state_dict(stable.state_dict())
+    with torch.no_grad():  # memory mixing on, so the test covers R too
+        stable.weight_hh_l0.normal_(0, 0.3)
+        raw.weight_hh_l0.copy_(stable.weight_hh_l0)
+    x = torch.randn(4, 40, 3, dtype=torch.float64)
+    out_stable, (h, c, n, m) = stable(x)
+    out_raw, (_, c_raw, n_raw, _) = raw(x)
+    torch.testing.assert_close(out_stable, out_raw, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(c * torch.exp(m), c_raw)  # the same state, scaled by exp(-m)
+    torch.testing.assert_close(n * torch.exp(m), n_raw)
+
+
+def test_slstm_stabiliser_keeps_a_large_input_gate_finite():
+    torch.manual_seed(0)
+    stable = build_model("slstm:forget=exp", 1, 4, 1).core
+    raw = build_model("slstm:forget=exp:stabilise=false", 1, 4, 1).core
+    raw.load_state_dict(stable.state_dict())
+    x = torch.full((1, 200, 1), 1.0)
+    with torch.no_grad():
+        for core in (stable, raw):
+            core.bias_ih_l0.view(4, 4)[:2] = 1.0  # i and f both grow as e^t: e^200 overflows
+    assert torch.isfinite(stable(x)[0]).all()
+    assert not torch.isfinite(raw(x)[0]).all()
+
+
+def test_slstm_heads_and_forget_bias_follow_the_paper():
+    from models.slstm import heads_for
+
+    assert (heads_for(32, 4), heads_for(30, 4), heads_for(7, 4)) == (4, 3, 1)
+    core = build_model("slstm", 1, 8, 1).core
+    forget = core.bias_ih_l0.detach().view(4, 4, 2)[1]  # gate f, 4 heads of 2 units
+    torch.testing.assert_close(forget[:, 0], torch.full((4,), 5.0))
+    torch.testing.assert_close(forget[:, 1], torch.full((4,), -7.0))
+    assert torch.count_nonzero(core.weight_hh_l0) == 0

@@ -96,7 +96,8 @@ def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> di
     # h_t reaches the loss as the readout's input and as the next step's state, unless the
     # readout reads something computed from the state (the state-space cells, whose state
     # gradient already holds that path): then the profile is the state's own gradient
-    if getattr(probe.core.core, "readout_reads_state", True):
+    reads_state = getattr(probe.core.core, "readout_reads_state", True)
+    if reads_state:
         h = [output_grads[t] + state_grads[t * n_states][0] for t in range(steps)]  # (B, H)
     else:
         h = [state_grads[t * n_states][0] for t in range(steps)]  # (B, state size)
@@ -104,7 +105,7 @@ def through_time(model: nn.Module, task, x: torch.Tensor, y: torch.Tensor) -> di
                 "through_time_h": torch.stack([g.norm() for g in h]).cpu().numpy()}
     # a stack's state is flat, its top layer first (models/stack.py): the readout's layer
     top_state_size = getattr(probe.core.core, "top_state_size", n_states)
-    if top_state_size == 2:
+    if top_state_size == 2 and reads_state:  # (h, c), not a state-space cell's buffers
         cell = [state_grads[t * n_states + 1][-1] for t in range(steps)]  # (B, H) each
         profiles["through_time_c"] = torch.stack([g.norm() for g in cell]).cpu().numpy()
     return profiles

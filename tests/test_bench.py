@@ -33,6 +33,14 @@ def test_bench_quick_writes_tables_and_summary(tmp_path):
         assert rows["cells"].nunique() == 1  # the same work with one worker and with all
     # the search does as much work as the grid (every chain: one failed length)
     assert scaling.groupby("run")["cells"].first().nunique() == 1
+    scan = pd.read_csv(tmp_path / "scan.csv")  # every scan model beside its own loop
+    assert set(scan["model"]) == {m.removesuffix(":scan=loop") for m in bench.LOOPS} \
+        >= {"lru", "s4d", "mingru", "minlstm", "s6"}
+    times_by = times.set_index(["model", "seq_len"])["seconds_per_step"]
+    for row in scan.itertuples():
+        assert np.isclose(row.scan_speedup, times_by[(f"{row.model}:scan=loop", row.seq_len)]
+                          / times_by[(row.model, row.seq_len)])
+    assert scan["scan_memory_ratio"].notna().any()
     tracking = pd.read_csv(tmp_path / "tracking.csv")
     assert (tracking["seconds_off"] > 0).all()
     text = (tmp_path / "bench.md").read_text()

@@ -1,7 +1,8 @@
 """``python -m benchmark.perf.bench`` (``make bench``): speed and memory, measured side by side.
 
-Writes ``results/bench/``: ``step_times.csv``, ``memory.csv``, ``scaling.csv``,
-``tracking.csv``, ``bench.json`` (machine, versions, threads), ``bench.md`` and ``bench.png``.
+Writes ``results/bench/``: ``step_times.csv``, ``memory.csv``, ``scan.csv`` (the parallel scan
+against the loop of the same cell), ``scaling.csv``, ``tracking.csv``, ``bench.json`` (machine,
+versions, threads), ``bench.md`` and ``bench.png``.
 Every number is a ratio against a reference measured in the same run (nn.LSTM for models, one
 worker for scaling, tracking off for tracking), so the machine's speed cancels out. Timings are
 interleaved across models, after warm-up, median of repeats, one torch thread.
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from benchmark.perf.bench_report import write_bench_report
+from benchmark.perf.bench_report import scan_against_loop, write_bench_report
 from benchmark.run.config import Cell, Grid
 from benchmark.run.environment import environment as run_environment
 from benchmark.run.runner import run_grid, run_search
@@ -31,8 +32,12 @@ from models import MODELS as MODELS_REGISTRY
 from models import build_model
 
 REFERENCE = "lstm"  # every speed and memory is a ratio to nn.LSTM measured beside it
+# the sequential loop of every model that has a parallel scan (models/scan.py): measured
+# beside the scan, its default, so the report can say where the scan pays off
+LOOPS = tuple(f"{entry.key}:scan=loop" for entry in MODELS_REGISTRY
+              if any(option.name == "scan" for option in entry.traits["options"]))
 # every registered model (the built-ins: plug-ins register later), the yardstick last
-MODELS = tuple(key for key in MODELS_REGISTRY.keys() if key != REFERENCE) + (REFERENCE,)
+MODELS = tuple(key for key in MODELS_REGISTRY.keys() if key != REFERENCE) + LOOPS + (REFERENCE,)
 LENGTHS = (10, 50, 200, 1000)
 BATCH, HIDDEN, INPUT_DIM = 64, 64, 2
 TARGETS = {  # the scratch LSTM's step time at most this multiple of nn.LSTM's, per length
@@ -198,6 +203,7 @@ def main(argv=None) -> int:
         "scaling": scaling(30, ("rnn", "lstm")) if args.quick else scaling(600),
         "tracking": tracking_overhead(1, 30) if args.quick else tracking_overhead(),
     }
+    tables["scan"] = scan_against_loop(tables["step_times"], tables["memory"])
     for name, table in tables.items():
         atomic_write(out / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
     env = environment()

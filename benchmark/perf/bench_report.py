@@ -63,6 +63,39 @@ def _memory_lines(memory: pd.DataFrame, targets: dict) -> list[str]:
             "gradients and Adam state are the same for both LSTMs.", ""]
 
 
+def scan_against_loop(times: pd.DataFrame, memory: pd.DataFrame) -> pd.DataFrame:
+    """Per model with a scan, device and length: the loop's time over the scan's (> 1: the
+    scan is faster), and at the memory length the scan's bytes held for backward over the
+    loop's."""
+    loops = times[times["model"].str.endswith(":scan=loop")]
+    rows = []
+    for (device, model, seq_len), loop in loops.groupby(["device", "model", "seq_len"]):
+        key = model.removesuffix(":scan=loop")
+        scan = times[(times["device"] == device) & (times["model"] == key)
+                     & (times["seq_len"] == seq_len)]
+        held = memory.set_index("model")["saved_bytes"]
+        rows.append({"device": device, "model": key, "seq_len": seq_len,
+                     "loop_seconds": loop["seconds_per_step"].iloc[0],
+                     "scan_seconds": scan["seconds_per_step"].iloc[0],
+                     "scan_speedup": loop["seconds_per_step"].iloc[0]
+                     / scan["seconds_per_step"].iloc[0],
+                     "scan_memory_ratio": held[key] / held[model]
+                     if seq_len == memory["seq_len"].iloc[0] else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def _scan_lines(table: pd.DataFrame) -> list[str]:
+    if table.empty:
+        return []
+    return ["", "## Parallel scan against the sequential loop", "",
+            "The linear-recurrence cells run their recurrence as a parallel scan by default "
+            "(`scan=parallel`) and as a loop with `scan=loop`, the same numbers (tested). "
+            "`scan_speedup` = the loop's seconds per training step over the scan's (above 1: "
+            "the scan is faster); `scan_memory_ratio` = the bytes the scan holds for backward "
+            "over the loop's, at the memory table's length.", "",
+            _md_table(table), ""]
+
+
 def _scaling_and_tracking_lines(scaling: pd.DataFrame, tracking: pd.DataFrame,
                                 targets: dict) -> list[str]:
     lines = ["## Parallel scaling of a grid and of a horizon search", "", _md_table(scaling),
@@ -89,6 +122,7 @@ def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
     times = tables["step_times"]
     lines = _machine_lines(env) + _step_time_lines(times, env, targets) \
         + _memory_lines(tables["memory"], targets) \
+        + _scan_lines(scan_against_loop(times, tables["memory"])) \
         + _scaling_and_tracking_lines(tables["scaling"], tables["tracking"], targets)
     notes = REPOSITORY / "docs" / "PERFORMANCE.md"
     if notes.exists():  # what was tried to get here, and the numbers of each attempt
@@ -96,4 +130,4 @@ def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
     lines += ["![step time](bench.png)", ""]
     atomic_write_text(out / "bench.md", "\n".join(lines))
     SCREEN.setup()
-    bench_step_times(times, out / "bench.png")
+    bench_step_times(times, out / "bench.png", scan=scan_against_loop(times, tables["memory"]))

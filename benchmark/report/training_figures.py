@@ -25,7 +25,7 @@ from benchmark.report.plotting import (
     task_title,
 )
 from benchmark.run.schema import usable
-from models import MODELS
+from models import model_label
 
 
 def learning_curves(curves: pd.DataFrame, lengths: dict[str, list[int]], agg: pd.DataFrame,
@@ -164,11 +164,15 @@ def cost(summary: pd.DataFrame, models, labels, path, page: Page = SCREEN) -> No
     page.save(fig, path)
 
 
-def bench_step_times(times: pd.DataFrame, path, page: Page = SCREEN) -> None:
+def bench_step_times(times: pd.DataFrame, path, page: Page = SCREEN,
+                     scan: pd.DataFrame | None = None) -> None:
+    """Seconds per training step against T, a panel per device, and where ``scan`` (the
+    bench's scan-against-loop table) is given, a panel of the loop's time over the scan's."""
     devices = list(dict.fromkeys(times["device"]))
     models = list(dict.fromkeys(times["model"]))
-    fig, axes = panels(page, len(devices), width=5.5, height=3.8)
-    for ax, device in zip(axes[0], devices, strict=True):
+    with_scan = scan is not None and not scan.empty
+    fig, axes = panels(page, len(devices) + with_scan, width=5.5, height=3.8)
+    for ax, device in zip(axes[0], devices, strict=False):
         data = times[times["device"] == device]
         sns.lineplot(data=data, x="seq_len", y="seconds_per_step", hue="model",
                      palette=palette(models), ax=ax, **model_styles(models))
@@ -178,7 +182,25 @@ def bench_step_times(times: pd.DataFrame, path, page: Page = SCREEN) -> None:
         ax.set_ylabel("seconds per training step (s)")
         ax.set_title(f"{device}: batch {data['batch_size'].iloc[0]}, "
                      f"hidden {data['hidden_size'].iloc[0]}")
-    legend_below(fig, {entry.key: entry.label for entry in MODELS})
+    if with_scan:
+        ax = axes[0][-1]
+        data = scan[scan["device"] == "cpu"]
+        scanned = list(dict.fromkeys(data["model"]))
+        sns.lineplot(data=data, x="seq_len", y="scan_speedup", hue="model",
+                     palette=palette(models), ax=ax, **model_styles(scanned))
+        ax.axhline(1.0, color="0.4", linewidth=0.8, linestyle=":")
+        for model, rows in data.groupby("model", sort=False):  # one family colour: name them
+            last = rows.sort_values("seq_len").iloc[-1]
+            ax.annotate(model_label(model), (last["seq_len"], last["scan_speedup"]),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        log_length_axis(ax, data["seq_len"])
+        ax.set_yscale("log")
+        ax.set_xlabel("sequence length T (steps)")
+        ax.set_ylabel("loop time / scan time (x)")
+        ax.set_title("cpu: the parallel scan's speed-up")
+        if ax.get_legend() is not None:  # one legend for the figure, below it
+            ax.get_legend().remove()
+    legend_below(fig, {model: model_label(model) for model in models})
     page.save(fig, path)
 
 

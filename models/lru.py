@@ -37,7 +37,7 @@ from models.scan import SCAN
 class LRUCore(DiagonalSSMBlock):
     def __init__(self, input_dim: int, hidden_size: int, state: int | None = None,
                  r_min: float = 0.0, r_max: float = 1.0, max_phase: float = 2 * math.pi,
-                 scan: str = "parallel"):
+                 scan: str = "auto"):
         n = state or hidden_size
         super().__init__(input_dim, hidden_size, n, scan)
         u1, u2 = torch.rand(n), torch.rand(n)

@@ -37,7 +37,7 @@ class MinimalRNN(nn.Module):
 
     gates = 1  # gate projections besides the candidate's
 
-    def __init__(self, input_dim: int, hidden_size: int, scan: str = "parallel"):
+    def __init__(self, input_dim: int, hidden_size: int, scan: str = "auto"):
         super().__init__()
         self.hidden_size, self.scan = hidden_size, scan
         # one projection for the candidate and the gates, split in forward (nn.Linear's init)

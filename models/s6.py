@@ -42,7 +42,7 @@ class SelectiveSSMCore(nn.Module):
     readout_reads_state = False  # the readout reads W_out(y ...), computed from the state
 
     def __init__(self, input_dim: int, hidden_size: int, state: int = 16, expand: int = 2,
-                 scan: str = "parallel"):
+                 scan: str = "auto"):
         super().__init__()
         inner, self.n, self.scan = expand * hidden_size, state, scan
         self.inner, rank = inner, math.ceil(hidden_size / 16)

@@ -1,8 +1,9 @@
 """Linear recurrences h_t = a_t * h_{t-1} + b_t (element-wise, real or complex) computed
 either one step at a time or as a parallel scan in log2(T) rounds.
 
-The models whose recurrence is linear in the state (LRU, S4D, minGRU, minLSTM) call one of
-these with ``scan="loop"`` or ``scan="parallel"``; the two give the same numbers up to float
+The models whose recurrence is linear in the state (LRU, S4D, minGRU, minLSTM, the selective
+SSM) call one of these with ``scan="loop"``, ``"parallel"`` or ``"auto"`` (the scan on a GPU,
+the loop on a CPU, where it measured faster); loop and scan give the same numbers up to float
 rounding (tested in float64 to T = 1000, outputs and gradients).
 
 - ``linear_scan``: the parallel form is the Hillis-Steele scan of the associative operator
@@ -27,17 +28,27 @@ import torch
 
 from models.options import Option
 
-SCANS = ("loop", "parallel")
-SCAN = Option("scan", str, "the recurrence as a parallel scan (default) or a loop", choices=SCANS)
+SCANS = ("auto", "loop", "parallel")
+SCAN = Option("scan", str, "the recurrence as a parallel scan or a loop; auto (the default): "
+              "the scan on a GPU, the loop on a CPU", choices=SCANS)
+
+
+def resolved(scan: str, tensor: torch.Tensor) -> str:
+    """``auto`` is the parallel scan on a GPU and the loop on a CPU: on one CPU thread the
+    scan's O(T log T) work (or the log-space scan's exp and log) made a training step 3-10x
+    slower than the loop at every length measured, 10 to 1000 (make bench, scan.csv)."""
+    if scan == "auto":
+        return "parallel" if tensor.is_cuda else "loop"
+    return scan
 
 
 def linear_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None,
-                scan: str = "parallel") -> torch.Tensor:
+                scan: str = "auto") -> torch.Tensor:
     """Every h_t of h_t = a_t h_{t-1} + b_t, h_0 = ``h0`` (zero if None), time on dim 1.
 
     a: broadcastable to b (a time-invariant a, shape (N,), is the LTI case); b: (B, T, ...);
     h0: b's shape without the time dim. Returns (B, T, ...)."""
-    a = a.expand_as(b)
+    a, scan = a.expand_as(b), resolved(scan, b)
     if h0 is not None:  # fold the initial state into the first input
         b = torch.cat([b[:, :1] + a[:, :1] * h0.unsqueeze(1), b[:, 1:]], dim=1)
     if scan == "loop":
@@ -55,10 +66,10 @@ def linear_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None
 
 
 def log_linear_scan(log_a: torch.Tensor, log_b: torch.Tensor,
-                    log_h0: torch.Tensor | None = None, scan: str = "parallel") -> torch.Tensor:
+                    log_h0: torch.Tensor | None = None, scan: str = "auto") -> torch.Tensor:
     """Every h_t of h_t = a_t h_{t-1} + b_t for positive a, b, given as logs (B, T, ...);
     ``log_h0`` the log of a positive initial state (None: h_0 = 0). Returns h (not its log)."""
-    if scan == "loop":
+    if resolved(scan, log_b) == "loop":
         h0 = None if log_h0 is None else log_h0.exp()
         return linear_scan(log_a.exp(), log_b.exp(), h0, scan="loop")
     if log_h0 is not None:  # h_0 enters as a step 0 with log b_0 = log h_0
@@ -71,10 +82,10 @@ def log_linear_scan(log_a: torch.Tensor, log_b: torch.Tensor,
 
 
 def signed_log_scan(log_a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None,
-                    scan: str = "parallel") -> torch.Tensor:
+                    scan: str = "auto") -> torch.Tensor:
     """Every h_t of h_t = a_t h_{t-1} + b_t for positive a (given as ``log_a``) and real b of
     either sign, (B, T, ...); h0 real (None: zero)."""
-    if scan == "loop":
+    if resolved(scan, b) == "loop":
         return linear_scan(log_a.exp(), b, h0, scan="loop")
     if h0 is not None:
         b = torch.cat([b[:, :1] + log_a[:, :1].exp() * h0.unsqueeze(1), b[:, 1:]], dim=1)
@@ -82,6 +93,6 @@ def signed_log_scan(log_a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | Non
     # logcumsumexp's gradient finite where every term so far is zero, and adds at most
     # that number (about 1e-38 in float32) to a state
     tiny = torch.finfo(b.dtype).tiny
-    halves = [log_linear_scan(log_a, torch.log(part.clamp_min(tiny)))
+    halves = [log_linear_scan(log_a, torch.log(part.clamp_min(tiny)), scan="parallel")
               for part in (b.clamp_min(0), (-b).clamp_min(0))]
     return halves[0] - halves[1]

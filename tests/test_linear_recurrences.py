@@ -63,7 +63,7 @@ def test_the_log_space_scan_is_the_loop(with_h0):
 def _pair(spec: str, steps: int, seed: int = 0):
     """The same weights in scan and loop mode, float64."""
     torch.manual_seed(seed)
-    parallel = build_model(spec, 2, 6, 1).double()
+    parallel = build_model(f"{spec}:scan=parallel", 2, 6, 1).double()
     torch.manual_seed(seed)
     loop = build_model(f"{spec}:scan=loop", 2, 6, 1).double()
     return parallel, loop
@@ -115,7 +115,7 @@ def test_lru_options_are_checked():
     from core.errors import UsageError
     with pytest.raises(UsageError, match=r"r_min=0.9.*below r_max \(0.5\)"):
         build_model("lru:r_min=0.9:r_max=0.5", 1, 4, 1)
-    with pytest.raises(UsageError, match="scan.*known: loop, parallel"):
+    with pytest.raises(UsageError, match="scan.*known: auto, loop, parallel"):
         build_model("lru:scan=fft", 1, 4, 1)
 
 

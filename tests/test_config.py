@@ -53,6 +53,11 @@ def test_shipped_presets_load(name):
         assert grid.search == "horizon" and len(grid.models) == 10
         assert {"lmu", "cornn", "indrnn", "exprnn", "lstm:chrono=auto"} <= set(grid.models)
         return
+    if name == "modern":  # every linear-recurrence cell beside the gated anchors, to T = 1000
+        assert {m.partition(":")[0] for m in grid.models} >= {
+            "lru", "s4d", "s6", "mingru", "minlstm", "slstm", "gru", "lstm"}
+        assert (min(grid.lengths), max(grid.lengths)) == (10, 1000) and len(grid.lr_grid) == 3
+        return
     if name == "zoo_tuned":  # the zoo with per-cell rates: every other setting the zoo's,
         # so its evaluation cells at the zoo's rate are the zoo's own (same ids)
         zoo = load_grid("zoo")

@@ -3,11 +3,15 @@
 from core.plugins import accept_plugins
 from tasks import (  # noqa: F401  (importing a task module registers it)
     adding,
+    associative_recall,
     bit_memory,
     copy_memory,
+    delayed_xor,
+    flip_flop,
     multiplication,
     noisy_sine,
     plugins,
+    selective_copy,
     temporal_order,
 )
 from tasks.base import Task

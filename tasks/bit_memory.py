@@ -19,15 +19,7 @@ from tasks.registry import register
 class BitMemory(BinaryClassificationTask):
     name: ClassVar[str] = "bit_memory"
     input_dim: ClassVar[int] = 1
-    success_rule: ClassVar[str] = "test error rate <= 0.05 (chance is 0.5)"
 
     def _generate(self, n, seq_len, rng):
         bits = rng.integers(0, 2, size=(n, seq_len, 1))  # (n, T, 1)
         return bits, bits[:, 0, :]  # target: the first bit, (n, 1)
-
-    def baseline(self, seq_len):
-        # The first bit is independent of everything the model sees later: chance.
-        return 0.5
-
-    def success_threshold(self):
-        return 0.05  # test error rate at most 5 % (chance is 50 %)

@@ -9,6 +9,7 @@ setting added later enters the id only away from its default, so stored runs kee
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 import hashlib
@@ -69,6 +70,11 @@ class Settings:
                               "epoch (0: a fresh batch every step)")
     early_stop: bool = setting(True, "bool", is_bool, "true or false",
                                "stop a cell once it meets the task's success rule (true/false)")
+    extrapolate: tuple[float, ...] = setting(
+        (), "floats", lambda r: positive_float(r) and 1 < r <= 64,
+        "numbers above 1, at most 64",
+        "after training, also score the test rule at these multiples of T on fresh data "
+        "(recorded with the cell; no decision reads them)")
     stop_margin: float = setting(
         1.0, "float", lambda v: positive_float(v) and v <= 1, "a number in (0, 1]",
         "early stop only once validation lies this share of the way from the noise floor to "
@@ -147,6 +153,9 @@ class Cell(Settings, _CellKeys):
             kind = str(field.type)
             if field.name == "task_params":
                 value = json.loads(value) if isinstance(value, str) else dict(value)
+            elif kind.startswith("tuple"):  # a CSV cell holds the tuple's text, "(2.0, 4.0)"
+                value = ast.literal_eval(value) if isinstance(value, str) else value
+                value = tuple(float(v) for v in value) if not isinstance(value, float) else ()
             elif kind in ("int", "float", "str"):
                 value = {"int": int, "float": float, "str": str}[kind](value)
             elif kind == "bool":

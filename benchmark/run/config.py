@@ -170,7 +170,7 @@ class Grid(Settings, _Axes):
     def to_dict(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)
         record["task_params"] = {k: dict(v) for k, v in self.task_params}
-        for name in ("tasks", "models", "lengths", "lr_grid"):
+        for name in ("tasks", "models", "lengths", "lr_grid", "extrapolate"):
             record[name] = list(record[name])
         return record
 
@@ -211,7 +211,8 @@ def same_grid(stored: dict, grid: Grid) -> bool:
     """Whether a run folder's recorded grid is ``grid``: a setting the record lacks (declared
     after the run was made) counts as at its default, so adding a setting never strands a run."""
     current = grid.to_dict()
-    defaults = {f.name: f.default for f in dataclasses.fields(Grid)}
+    defaults = {f.name: list(f.default) if isinstance(f.default, tuple) else f.default
+                for f in dataclasses.fields(Grid)}  # (to_dict lists the tuples)
     if not set(stored) <= set(current):
         return False
     return all(stored[k] == current[k] if k in stored else current[k] == defaults[k]

@@ -37,3 +37,11 @@ def held_out_sets(task, cell: Cell) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                                         np.random.default_rng(seeds["validation"])),
             "test": task.generate(cell.test_size, cell.seq_len,
                                   np.random.default_rng(seeds["test"]))}
+
+
+def extrapolation_set(task, cell: Cell, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh test data at a longer length (``test_size`` samples), from a stream of its own
+    per length: independent of the cell's test, train and validation data (spawn keys (0,),
+    (1,), (2,)) and the same for every model."""
+    seed = np.random.SeedSequence(cell.data_seed, spawn_key=(3, length))
+    return task.generate(cell.test_size, length, np.random.default_rng(seed))

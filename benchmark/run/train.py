@@ -30,6 +30,7 @@ from benchmark.run.data import (  # held_out_sets: a test patches it here
     held_out_sets,
     training_batches,
 )
+from benchmark.run.extrapolation import score_longer
 from benchmark.run.schema import CURVE_COLUMNS, ColumnLog
 from core.rules import PROFILE_FRACTIONS, beats_baseline
 from models import build_model, model_label
@@ -241,6 +242,10 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "seconds_per_step": out.train_seconds / max(out.step, 1),
         "clipped_fraction": out.clipped / out.logged if out.logged else math.nan,
         **_gradient_summary(task.input_length(cell.seq_len) - 1, out),
+        # read after the test, never before: no decision sees it (only when asked, so the
+        # records of runs without it keep their columns)
+        **({"extrapolation": score_longer(cell, task, s.model, _evaluate, out.status == "ok")}
+           if cell.extrapolate else {}),
     }
 
 

@@ -1,0 +1,96 @@
+"""Length extrapolation: scored after training at multiples of T on fresh data, recorded with
+the cell, never decided on; a model that holds the rule at any length is solved at every
+ratio, one that guesses is not."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from benchmark.run.cell import Cell
+from benchmark.run.data import extrapolation_set, held_out_sets
+from benchmark.run.extrapolation import extrapolated_length, score_longer
+from benchmark.run.train import _evaluate, train_cell
+from tasks import get_task
+from tests.conftest import run_cli
+
+
+class FirstBit(nn.Module):
+    """bit_memory's answer at any length: the first input bit as a confident logit."""
+
+    readout_steps = None
+
+    def forward(self, x):
+        return (x[:, 0] - 0.5) * 20
+
+
+class Guess(nn.Module):
+    readout_steps = None
+
+    def forward(self, x):
+        return torch.zeros(x.shape[0], 1)
+
+
+def _cell(**settings):
+    return Cell(task="bit_memory", model="gru", seq_len=10, seed=0, steps=5, hidden_size=4,
+                test_size=400, **settings)
+
+
+def test_a_model_that_holds_the_rule_is_solved_at_every_ratio_and_a_guess_at_none():
+    cell, task = _cell(extrapolate=(2.0, 4.0, 16.0)), get_task("bit_memory")
+    held = json.loads(score_longer(cell, task, FirstBit(), _evaluate, usable=True))
+    assert [r["seq_len"] for r in held] == [20, 40, 160]
+    assert all(r["solved"] and r["metric"] == 0 for r in held)
+    guessed = json.loads(score_longer(cell, task, Guess(), _evaluate, usable=True))
+    assert not any(r["solved"] for r in guessed)
+    assert all(abs(r["metric"] - 0.5) < 0.1 for r in guessed)  # chance, on fresh data
+    # a diverged cell scores the baseline at every ratio, like its test
+    dead = json.loads(score_longer(cell, task, Guess(), _evaluate, usable=False))
+    assert all(r["metric"] == 0.5 and not r["solved"] and r["loss"] is None for r in dead)
+
+
+def test_extrapolation_data_is_fresh_and_the_same_for_every_model():
+    task, cell = get_task("adding"), _cell(extrapolate=(2.0,))
+    x, _ = extrapolation_set(task, cell, 20)
+    again, _ = extrapolation_set(task, Cell(**{**cell.__dict__, "model": "lstm"}), 20)
+    np.testing.assert_array_equal(x, again)
+    test_x, _ = held_out_sets(task, Cell(**{**cell.__dict__, "seq_len": 20}))["test"]
+    assert not np.array_equal(x, test_x)  # not the test set of a cell trained at 2T
+    assert extrapolated_length(cell, 1.04) == 11  # always longer than T
+
+
+def test_a_per_step_task_is_read_at_every_step_of_the_longer_input():
+    cell = Cell(task="copy_memory", model="gru", seq_len=5, seed=0, steps=3, hidden_size=4,
+                test_size=50, extrapolate=(3.0,))
+    result = train_cell(cell)
+    (row,) = json.loads(result.summary["extrapolation"])
+    assert row["seq_len"] == 15 and 0 <= row["metric"] <= 1
+
+
+def test_extrapolation_enters_the_id_only_when_asked_and_reads_back_from_a_row():
+    plain, asked = _cell(), _cell(extrapolate=(2.0, 4.0))
+    assert plain.id == Cell(**{**plain.__dict__}).id and plain.id != asked.id
+    row = pd.Series(asked.to_dict()).astype(str).to_dict()  # as summary.csv holds it
+    row["task_params"] = "{}"
+    assert Cell.from_row(row) == asked
+    assert "extrapolation" not in train_cell(plain).summary  # off: the record keeps its columns
+
+
+@pytest.mark.slow
+def test_extrapolate_on_the_command_line_records_and_resumes(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "--tasks", "bit_memory", "--models", "gru", "--lengths", "6", "--seeds", "2",
+            "--steps", "30", "--extrapolate", "2,4", "--out", str(out), "--n-jobs", "1",
+            "--no-progress"]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    summary = pd.read_csv(out / "summary.csv")
+    assert all(len(json.loads(text)) == 2 for text in summary["extrapolation"])
+    again = run_cli(*args)
+    assert again.returncode == 0 and "2 already done, 0 computed" in again.stdout
+    bad = run_cli(*args[:args.index("--extrapolate")], "--extrapolate", "0.5", "--out",
+                  str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "numbers above 1" in bad.stderr

@@ -3,6 +3,7 @@ the cell, never decided on; a model that holds the rule at any length is solved 
 ratio, one that guesses is not."""
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -94,3 +95,43 @@ def test_extrapolate_on_the_command_line_records_and_resumes(tmp_path):
     bad = run_cli(*args[:args.index("--extrapolate")], "--extrapolate", "0.5", "--out",
                   str(tmp_path / "bad"))
     assert bad.returncode == 2 and "numbers above 1" in bad.stderr
+
+
+def _table(outcomes: dict[int, list[bool]], ratios=(1.0, 2.0, 4.0, 8.0)) -> pd.DataFrame:
+    """An extrapolation table for one (task, model, T): per seed, solved at each ratio."""
+    return pd.DataFrame([{"task": "bit_memory", "model": "gru", "seq_len": 10, "seed": seed,
+                          "ratio": r, "test_length": int(10 * r), "metric": 0.0 if ok else 0.5,
+                          "baseline": 0.5, "solved": ok}
+                         for seed, solved in outcomes.items()
+                         for r, ok in zip(ratios, solved, strict=True)])
+
+
+def test_held_ratio_known_answers():
+    from benchmark.analysis.extrapolation import held_ratios
+
+    # every seed holds every ratio: open above the longest ratio scored (the grid's edge)
+    (row,) = held_ratios(_table({0: [True] * 4, 1: [True] * 4, 2: [True] * 4})).itertuples()
+    assert (row.seed_median_low, row.seed_median_high) == (8.0, math.inf)
+    # perfect separation at 2x: every seed solved T and failed 2x
+    (row,) = held_ratios(_table({s: [True, False, False, False] for s in range(5)})
+                         ).itertuples()
+    assert (row.seed_median_low, row.seed_median_high, row.seed_ci_low, row.seed_ci_high) \
+        == (1.0, 2.0, 1.0, 2.0)
+    assert abs(row.seed_ci_coverage - 0.9375) < 1e-12  # 5 seeds: the range covers 94 %
+    # a seed that fails at 2x and recovers at 4x holds 1x only (every smaller ratio)
+    (row,) = held_ratios(_table({0: [True, False, True, True]})).itertuples()
+    assert (row.seed_median_low, row.seed_median_high) == (1.0, 2.0)
+    assert row.seed_ci_coverage == 0  # one seed: no interval for the median
+    # not even solved at T
+    (row,) = held_ratios(_table({0: [False] * 4, 1: [False] * 4, 2: [True] * 4})).itertuples()
+    assert (row.seed_median_low, row.seed_median_high) == (0.0, 1.0)
+
+
+def test_the_report_has_the_section_only_for_a_run_with_extrapolation(tmp_path):
+    from benchmark.report.extrapolation_report import extrapolation_section
+
+    class Context:
+        labels = {"gru": "GRU"}
+
+    Context.summary = pd.DataFrame({"task": ["bit_memory"], "extrapolation": [float("nan")]})
+    assert extrapolation_section(Context) == []

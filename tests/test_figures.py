@@ -135,10 +135,13 @@ def test_every_figure_is_declared_once_and_linked_only_where_it_applies():
     import re
     import types
 
-    from benchmark.report import catalogue, method_sections, sections
+    from benchmark.report import catalogue, extrapolation_report, method_sections, sections
 
-    sweep = types.SimpleNamespace(single_length=False, has_through=False, tuning=None)
-    one = types.SimpleNamespace(single_length=True, has_through=True, tuning=None)
+    no_cells = pd.DataFrame()  # no extrapolation column: that figure does not apply
+    sweep = types.SimpleNamespace(single_length=False, has_through=False, tuning=None,
+                                  summary=no_cells)
+    one = types.SimpleNamespace(single_length=True, has_through=True, tuning=None,
+                                summary=no_cells)
     image, _, caption, _ = catalogue.figure_lines(sweep, "memory_horizon")
     assert image == "![memory horizon](figures/memory_horizon.png)"
     assert caption.startswith("Read off: each seed's own horizon")
@@ -152,6 +155,7 @@ def test_every_figure_is_declared_once_and_linked_only_where_it_applies():
         assert len(names) == len(set(names))
     # every figure a section links is declared
     declared = {f.name for f in catalogue.FIGURES}
-    text = Path(sections.__file__).read_text() + Path(method_sections.__file__).read_text()
+    text = "".join(Path(module.__file__).read_text()
+                   for module in (sections, method_sections, extrapolation_report))
     linked = set(re.findall(r'figure_lines\(ctx, "(\w+)"\)', text))
     assert linked and linked <= declared

@@ -12,7 +12,12 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmark.report import gradient_figures, length_figures, training_figures
+from benchmark.report import (
+    extrapolation_report,
+    gradient_figures,
+    length_figures,
+    training_figures,
+)
 from benchmark.report.context import ReportContext
 from benchmark.report.data import (
     THROUGH_TIME_CHECKPOINTS,
@@ -97,6 +102,11 @@ def _draw_curves(ctx: ReportContext, path: Path) -> None:
 
 
 # In drawing order (the order the report draws them in; each figure is its own file).
+def _draw_extrapolation(ctx: ReportContext, path: Path) -> None:
+    extrapolation_report.extrapolation_figure(ctx.summary, ctx.models, ctx.labels,
+                                              ctx.task_objects, path, ctx.page)
+
+
 FIGURES = (
     Figure("error_vs_length", "error versus length", _sweep,
            lambda ctx, path: length_figures.error_vs_length(
@@ -150,6 +160,14 @@ FIGURES = (
                ctx.tuning, ctx.focus, ctx.models, ctx.labels, path, ctx.page),
            _text("Read off: validation error against learning rate at the length where the "
                  "models part ways; the chosen rate is the lowest point of each line.")),
+    Figure("extrapolation", "length extrapolation",
+           lambda ctx: extrapolation_report.has_extrapolation(ctx.summary),
+           _draw_extrapolation,
+           _text("Read off: test error over the memoryless baseline (dotted: 1) at multiples "
+                 "of the training length, per task at the longest length every model trained "
+                 "at; line: mean over seeds, band: the seeds' range; dashed: the success "
+                 "threshold. Where a line leaves the dashed line is where that model stops "
+                 "holding its rule on longer inputs than it trained on.")),
 )
 
 

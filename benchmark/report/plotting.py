@@ -252,11 +252,11 @@ def metric_label(task, prefix: str) -> str:
     return f"{prefix} {task.metric_label}" if task.metric_label else task.metric_name
 
 
-def input_steps_note() -> str:
-    """How many input steps a sample has, for every registered task whose input is longer
-    than T (a prompt after the sequence): ``"T; T + 20 for copy_memory"``."""
+def input_steps_note(tasks) -> str:
+    """How many input steps a sample has, for each of ``tasks`` (the run's) whose input is
+    longer than T (a prompt after the sequence): ``"T; T + 20 for copy_memory"``."""
     parts = []
-    for key in TASKS.keys():
+    for key in tasks:
         try:
             extra = TASKS.get(key)().input_length(100) - 100
         except Exception:  # noqa: BLE001  (a plug-in task that needs parameters)

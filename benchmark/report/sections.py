@@ -12,6 +12,7 @@ import pandas as pd
 from benchmark.analysis.horizon_stats import median_coverage
 from benchmark.report.catalogue import figure_lines
 from benchmark.report.context import ReportContext
+from benchmark.report.extrapolation_report import extrapolation_section
 from benchmark.report.markdown import percent, share_words, table
 from benchmark.report.method_sections import (
     cost_section,
@@ -218,8 +219,8 @@ def figures_section(ctx: ReportContext) -> list[str]:
 
 
 SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
-            gradient_section, differences_section, diagnostics_section, tuning_section,
-            variants_section, cost_section, rules_section)
+            extrapolation_section, gradient_section, differences_section, diagnostics_section,
+            tuning_section, variants_section, cost_section, rules_section)
 
 
 def markdown(ctx: ReportContext) -> str:

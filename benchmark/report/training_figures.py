@@ -157,7 +157,8 @@ def cost(summary: pd.DataFrame, models, labels, path, page: Page = SCREEN) -> No
                     len(groups) > 1, estimator="median", errorbar=("pi", 50))
         plain_log(ax.xaxis, ax.set_xscale)
         log_y(ax)
-        ax.set_xlabel(f"input steps per sample ({input_steps_note()})")
+        ax.set_xlabel("input steps per sample "
+                      f"({input_steps_note(sorted(set(cells['task'])))})")
         ax.set_ylabel("seconds per training step (s)" if ax is axes[0][0] else "")
         ax.set_title(group_title(title, "cost of one training step (one CPU thread)"))
     legend_below(fig, labels)

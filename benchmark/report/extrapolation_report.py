@@ -1,0 +1,117 @@
+"""The report's length-extrapolation section and figure (only for a run made with
+``--extrapolate``): error against the test/train length ratio per task, at each task's
+reference length, and the longest ratio each model holds by the task's own success rule."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from benchmark.analysis.extrapolation import (
+    extrapolation_table,
+    has_extrapolation,
+    held_ratios,
+    reference_lengths,
+)
+from benchmark.report.context import ReportContext
+from benchmark.report.markdown import frame_table, percent
+from benchmark.report.page import SCREEN, Page
+from benchmark.report.plotting import (
+    legend_below,
+    log_length_axis,
+    model_lines,
+    palette,
+    panels,
+    task_title,
+)
+
+
+def at_reference(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The extrapolation rows at each task's reference length, and those lengths."""
+    table = extrapolation_table(summary)
+    lengths = reference_lengths(table)
+    keep = [lengths.get(task) == length for task, length in zip(table["task"], table["seq_len"],
+                                                                   strict=True)]
+    return table[keep], lengths
+
+
+def extrapolation_figure(summary: pd.DataFrame, models, labels, tasks_by_key: dict, path,
+                         page: Page = SCREEN) -> None:
+    table, lengths = at_reference(summary)
+    table = table.assign(normalised=table["metric"] / table["baseline"])
+    tasks = list(lengths)
+    fig, axes = panels(page, len(tasks), sharey=True)
+    colours = palette(models)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        rows = table[table["task"] == task]
+        model_lines(ax, rows, models, "ratio", "normalised", colours, False,
+                    errorbar=("pi", 100))
+        threshold = tasks_by_key[task].success_threshold()
+        if threshold is not None:
+            ax.axhline(threshold / rows["baseline"].iloc[0], color="0.3", ls="--", lw=0.8,
+                       label="success threshold")
+        ax.axhline(1.0, color="0.6", ls=":", lw=0.8)
+        log_length_axis(ax, rows["ratio"])
+        ax.set_xlabel("test length / training length (x)")
+        ax.set_ylabel("test error / memoryless baseline")
+        ax.set_title(f"{task_title(task, page)}, trained at T = {lengths[task]}")
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    legend_below(fig, {m: labels.get(m, m) for m in models})
+    page.save(fig, path)
+
+
+def _held(row) -> str:
+    def ratio(value: float) -> str:
+        if not math.isfinite(value):
+            return "∞"
+        return "0" if value == 0 else f"{value:g}x"  # 0: not even the trained length
+
+    if row.n_seeds == 0:
+        return "–"
+    return (f"[{ratio(row.seed_median_low)}, {ratio(row.seed_median_high)}) in "
+            f"[{ratio(row.seed_ci_low)}, {ratio(row.seed_ci_high)}) "
+            f"({percent(row.seed_ci_coverage)}, n = {row.n_seeds})")
+
+
+def _parting(held: pd.DataFrame, labels: dict) -> list[str]:
+    """Models that tie at T (the median seed holds ratio 1) but hold different ratios."""
+    lines = []
+    for task, rows in held.groupby("task", sort=False):
+        tied = rows[rows["seed_median_low"] >= 1]
+        if len(tied) < 2:
+            continue
+        ordered = tied.sort_values("seed_median_low")
+        lowest, highest = ordered.iloc[0], ordered.iloc[-1]
+        if highest["seed_median_low"] >= lowest["seed_median_high"]:  # brackets apart
+            lines.append(f"- **{task}**: {labels.get(highest['model'], highest['model'])} and "
+                         f"{labels.get(lowest['model'], lowest['model'])} both solve T = "
+                         f"{int(lowest['seq_len'])}; at {lowest['seed_median_high']:g}x the "
+                         f"first still holds its rule and the second does not (median seeds).")
+    return lines
+
+
+def extrapolation_section(ctx: ReportContext) -> list[str]:
+    if not has_extrapolation(ctx.summary):
+        return []
+    from benchmark.report.catalogue import figure_lines  # (the catalogue imports this module)
+
+    table, _ = at_reference(ctx.summary)
+    held = held_ratios(table)
+    shown = held.assign(model=[ctx.labels.get(m, m) for m in held["model"]],
+                        held=[_held(r) for r in held.itertuples()])
+    parting = _parting(held, ctx.labels)
+    return ["## Length extrapolation", "",
+            "Each cell, trained at T, was also scored on fresh test data at longer multiples "
+            "of T (`extrapolate`), by the task's own success rule; no decision read these "
+            "numbers. Per task at the longest T every model trained at, the ratio each model "
+            "holds: a seed holds ratio r when it is solved at r and every smaller ratio (1: "
+            "its own test); the median seed's bracket, then the order-statistic interval "
+            "over the seeds with its coverage.", "",
+            *figure_lines(ctx, "extrapolation"),
+            frame_table(shown[["task", "seq_len", "model", "held"]].rename(
+                columns={"seq_len": "trained T",
+                         "held": "ratio held: median seed [in interval) (coverage, seeds)"})),
+            "",
+            *(["Where models that tie at T part:", "", *parting, ""] if parting else [])]

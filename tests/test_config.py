@@ -58,6 +58,10 @@ def test_shipped_presets_load(name):
             "lru", "s4d", "s6", "mingru", "minlstm", "slstm", "gru", "lstm"}
         assert (min(grid.lengths), max(grid.lengths)) == (10, 1000) and len(grid.lr_grid) == 3
         return
+    if name == "recall":  # the modern memory tasks, scored at longer lengths too
+        assert {"selective_copy", "associative_recall", "flip_flop", "delayed_xor"} <= \
+            set(grid.tasks) and grid.extrapolate == (2.0, 4.0, 8.0, 16.0)
+        return
     if name == "zoo_tuned":  # the zoo with per-cell rates: every other setting the zoo's,
         # so its evaluation cells at the zoo's rate are the zoo's own (same ids)
         zoo = load_grid("zoo")

@@ -1,0 +1,82 @@
+"""The dynamics of a recurrent core along its own trajectory on task inputs: the top-k
+Lyapunov exponents of the state map s_t = F(s_{t-1}, x_t), by the QR method (Benettin,
+Galgani, Giorgilli & Strelcyn 1980, as Engelken, Wolf & Abbott 2023 use it for RNNs).
+
+Any core with nn.LSTM's call signature is covered, plug-ins and stacks included: the state is
+whatever the core returns (a tensor, or a tuple of them, flattened per sample into one vector
+of n numbers), and the products J_t Q of the state Jacobian with the k tracked directions are
+forward-mode Jacobian-vector products (``torch.func.jvp``), one per direction, never the n x n
+Jacobian. Every ``qr_every`` steps the directions are re-orthonormalised, Q R = J Q, and
+log |R_ii| accumulates; the exponents are those sums over the steps, averaged over the batch's
+trajectories (each sample its own trajectory and its own Jacobians), in nats per step, largest
+first. A direction the map annihilates (a ReLU unit off, a shift register's end) contributes
+log of the smallest normal number instead of -inf.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.func import jvp, vmap
+
+
+class FlatState:
+    """A core's state (a tensor (L, B, H) or a tuple of them) as one (B, n) matrix and back."""
+
+    def __init__(self, state) -> None:
+        self.bare = not isinstance(state, tuple)
+        parts = (state,) if self.bare else state
+        self.shapes = [p.shape for p in parts]
+        self.sizes = [int(np.prod(s)) // s[1] for s in self.shapes]  # per sample
+
+    def flat(self, state) -> torch.Tensor:
+        parts = (state,) if self.bare else state
+        return torch.cat([p.transpose(0, 1).reshape(p.shape[1], -1) for p in parts], dim=1)
+
+    def state(self, flat: torch.Tensor):
+        parts, start = [], 0
+        for shape, size in zip(self.shapes, self.sizes, strict=True):
+            piece = flat[:, start:start + size]
+            parts.append(piece.reshape(shape[1], shape[0], *shape[2:]).transpose(0, 1))
+            start += size
+        return parts[0] if self.bare else tuple(parts)
+
+
+def lyapunov_spectrum(core: torch.nn.Module, x: torch.Tensor, k: int = 8,
+                      qr_every: int = 1, warmup: int = 0) -> np.ndarray:
+    """The k largest Lyapunov exponents (nats per step) of ``core`` driven by ``x`` (B, T, D),
+    from its zero state; the first ``warmup`` steps only settle the directions. Float64."""
+    core = core.double()
+    x = x.double()
+    with torch.no_grad():
+        _, state = core(x[:, :1])
+    shape = FlatState(state)
+    s = shape.flat(state)  # (B, n)
+    batch, n = s.shape
+    k = min(k, n)
+    q = torch.eye(n, k, dtype=s.dtype).expand(batch, n, k).clone()
+    tiny = torch.finfo(s.dtype).tiny
+    sums = torch.zeros(batch, k, dtype=s.dtype)
+    steps = since = 0  # steps counted in the exponents; map steps since the last QR
+    last = x.shape[1] - 1
+    for t in range(1, x.shape[1]):
+        x_t = x[:, t:t + 1]
+
+        def step(flat, x_t=x_t):
+            return shape.flat(core(x_t, shape.state(flat))[1])
+
+        def push(v, s=s, step=step):
+            return jvp(step, (s,), (v,))[1]
+
+        with torch.no_grad():
+            s_next = step(s)
+        q = vmap(push, in_dims=2, out_dims=2)(q).detach()  # J_t Q: (B, n, k)
+        s, since = s_next.detach(), since + 1
+        if t % qr_every == 0 or t == last:
+            q, r = torch.linalg.qr(q)
+            if t - since >= warmup:  # the whole block lies after the warm-up
+                sums += torch.log(torch.diagonal(r, dim1=1, dim2=2).abs().clamp_min(tiny))
+                steps += since
+            since = 0
+    exponents = (sums / max(steps, 1)).mean(dim=0)
+    return np.sort(exponents.detach().numpy())[::-1]

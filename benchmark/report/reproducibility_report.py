@@ -88,12 +88,12 @@ def reproducibility_markdown(both: pd.DataFrame, name_a: str, name_b: str) -> st
              f"Half a: `{name_a}`; half b: `{name_b}`: one grid on two disjoint seed sets "
              f"({n_a} and {n_b} seeds per chain at least).", "",
              f"**{int(both['interval_overlap'].sum())} of {len(both)} (task, model) horizons "
-             f"reproduce ({percent(share)}; target {percent(TARGET)}: "
+             f"reproduce ({percent(round(share, 3))}; target {percent(TARGET)}: "
              f"{'met' if share >= TARGET else 'not met'})**: the two halves' intervals for the "
              f"median seed's horizon overlap (order statistics of the seeds' own brackets; "
              f"coverage {percent(coverage)} each at {n_a} seeds). Stricter: the two median "
              f"seeds' brackets overlap in {int(both['median_overlap'].sum())} of {len(both)} "
-             f"({percent(medians)}).", "",
+             f"({percent(round(medians, 3))}).", "",
              "![split-half horizons](reproducibility.png)", ""]
     rows = [[r.task, r.model_label,
              horizon_bracket_text(r.seed_median_low_a, r.seed_median_high_a),

@@ -75,6 +75,11 @@ class Settings:
         "numbers above 1, at most 64",
         "after training, also score the test rule at these multiples of T on fresh data "
         "(recorded with the cell; no decision reads them)")
+    lyapunov: int = setting(
+        0, "int", lambda k: isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= 64,
+        "an integer from 0 to 64 (0: off)",
+        "the top k Lyapunov exponents of the state map on probe inputs, at initialisation, "
+        "midway and the end (0: off)")
     stop_margin: float = setting(
         1.0, "float", lambda v: positive_float(v) and v <= 1, "a number in (0, 1]",
         "early stop only once validation lies this share of the way from the noise floor to "

@@ -15,6 +15,8 @@ log of the smallest normal number instead of -inf.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from torch.func import jvp, vmap
@@ -54,9 +56,12 @@ def lyapunov_spectrum(core: torch.nn.Module, x: torch.Tensor, k: int = 8,
     s = shape.flat(state)  # (B, n)
     batch, n = s.shape
     k = min(k, n)
-    q = torch.eye(n, k, dtype=s.dtype).expand(batch, n, k).clone()
+    # random orthonormal starting directions (fixed seed): coordinate axes could all lie in
+    # a subspace the map annihilates (sLSTM's h at R = 0) and never leave it
+    start = torch.randn(n, k, dtype=s.dtype, generator=torch.Generator().manual_seed(0))
+    q = torch.linalg.qr(start)[0].to(s.device).expand(batch, n, k).clone()
     tiny = torch.finfo(s.dtype).tiny
-    sums = torch.zeros(batch, k, dtype=s.dtype)
+    sums = torch.zeros(batch, k, dtype=s.dtype, device=s.device)
     steps = since = 0  # steps counted in the exponents; map steps since the last QR
     last = x.shape[1] - 1
     for t in range(1, x.shape[1]):
@@ -79,4 +84,14 @@ def lyapunov_spectrum(core: torch.nn.Module, x: torch.Tensor, k: int = 8,
                 steps += since
             since = 0
     exponents = (sums / max(steps, 1)).mean(dim=0)
-    return np.sort(exponents.detach().numpy())[::-1]
+    return np.sort(exponents.detach().cpu().numpy())[::-1]
+
+
+SPECTRUM_TRAJECTORIES = 8  # probe samples the spectrum averages over: its cost, bounded
+
+
+def spectrum_of(model: torch.nn.Module, x: torch.Tensor, k: int) -> list[float]:
+    """A cell's spectrum now: the top ``k`` exponents of a float64 copy of its core (the cell
+    trains on, untouched) along the first probe samples' trajectories."""
+    core = copy.deepcopy(model.core)
+    return [float(v) for v in lyapunov_spectrum(core, x[:SPECTRUM_TRAJECTORIES], k)]

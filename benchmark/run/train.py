@@ -17,6 +17,7 @@ Three stages, each a function: ``_setup`` builds what the cell trains with (``Se
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import time
 
@@ -30,6 +31,7 @@ from benchmark.run.data import (  # held_out_sets: a test patches it here
     held_out_sets,
     training_batches,
 )
+from benchmark.run.dynamics import spectrum_of
 from benchmark.run.extrapolation import score_longer
 from benchmark.run.schema import CURVE_COLUMNS, ColumnLog
 from core.rules import PROFILE_FRACTIONS, beats_baseline
@@ -76,6 +78,7 @@ class Outcome:
     clipped: int = 0
     logged: int = 0
     profiles: dict[int, dict[str, np.ndarray]] = dataclasses.field(default_factory=dict)
+    spectra: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # init/mid/end
 
 
 def _to_tensor(array: np.ndarray, device: str) -> torch.Tensor:
@@ -166,6 +169,7 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
 
     evaluate(0, [])  # (a trivial task, e.g. one without noise, may be solved at step 0)
     checkpoint(0)
+    _spectrum(cell, s, out, "init")
     recent_losses: list[float] = []
     while (not out.margin_met or not cell.early_stop) and out.step < cell.steps:
         out.step += 1
@@ -182,6 +186,8 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
             _log_norms(grads, out, s, total_norm)
         if out.step in profile_steps:
             checkpoint(out.step)
+        if out.step == cell.steps // 2:
+            _spectrum(cell, s, out, "mid")
         if out.step % cell.eval_every == 0 or out.step == cell.steps:
             evaluate(out.step, recent_losses)
             recent_losses = []
@@ -189,7 +195,15 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
         evaluate(out.step, recent_losses)
     if out.status == "ok" and out.step not in out.profiles:
         checkpoint(out.step)
+    if out.status == "ok":
+        _spectrum(cell, s, out, "end")
     return out
+
+
+def _spectrum(cell: Cell, s: Session, out: Outcome, moment: str) -> None:
+    """The Lyapunov spectrum at ``moment`` (init, mid, end), where the cell asks for it."""
+    if cell.lyapunov:
+        out.spectra[moment] = spectrum_of(s.model, s.probe[0], cell.lyapunov)
 
 
 def validation_name(task) -> str:
@@ -246,6 +260,7 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         # records of runs without it keep their columns)
         **({"extrapolation": score_longer(cell, task, s.model, _evaluate, out.status == "ok")}
            if cell.extrapolate else {}),
+        **({"lyapunov_spectra": json.dumps(out.spectra)} if cell.lyapunov else {}),
     }
 
 

@@ -19,6 +19,7 @@ first steps of a length-100 sequence is ~1e-17 of the last step's and would unde
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import torch
@@ -157,3 +158,22 @@ class GradientLog(ColumnLog):
     def add_profile(self, step: int, kind: str, norms: np.ndarray) -> None:
         positions = kept_positions(len(norms))
         self.extend(step=step, kind=kind, t=positions.tolist(), value=norms[positions].tolist())
+
+
+def profile_summaries(span: int, profiles: dict[int, dict[str, np.ndarray]],
+                      last_step: int) -> dict:
+    """A cell's through-time profile's decay and reach at initialisation and at the end
+    (``profiles`` by step; ``span``: the farthest distance a profile can reach)."""
+    end = max(profiles, default=last_step)
+    no_profile = np.array([np.nan])
+    decay_init, reach_init = profile_summary(profiles.get(0, {}).get("through_time", no_profile))
+    decay_end, reach_end = profile_summary(profiles.get(end, {}).get("through_time", no_profile))
+    return {
+        "grad_decay_init": decay_init,
+        "grad_reach_init": reach_init,
+        "grad_decay_end": decay_end,
+        "grad_reach_end": reach_end,
+        "grad_reach_fraction_init": reach_init / span if span > 0 else math.nan,
+        "grad_reach_fraction_end": reach_end / span if span > 0 else math.nan,
+        "grad_end_step": end,
+    }

@@ -147,12 +147,13 @@ def stop_met(task, cell: Cell, metric: float) -> bool:
 def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLog) -> Outcome:
     """The loop: train, log, evaluate, stop (budget, early stop, or a non-finite loss)."""
     out = Outcome()
-    tracking = cell.grad_every > 0
     profile_steps = {round(f * cell.steps) for f in PROFILE_FRACTIONS} - {0, cell.steps}
+    moments = {round(0.5 * cell.steps): "mid"}  # (0.5 is a profile fraction)
     params = list(s.model.parameters())
 
-    def checkpoint(step: int) -> None:
-        if tracking:
+    def checkpoint(step: int, moment: str | None = None) -> None:
+        _spectrum(cell, s, out, moment)
+        if cell.grad_every > 0 and step not in out.profiles:
             out.profiles[step] = gradients.through_time(s.model, s.task, *s.probe)
             for kind, norms in out.profiles[step].items():
                 grads.add_profile(step, kind, norms)
@@ -168,8 +169,7 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
         out.margin_met = out.margin_met or stop_met(s.task, cell, metric)
 
     evaluate(0, [])  # (a trivial task, e.g. one without noise, may be solved at step 0)
-    checkpoint(0)
-    _spectrum(cell, s, out, "init")
+    checkpoint(0, "init")
     recent_losses: list[float] = []
     while (not out.margin_met or not cell.early_stop) and out.step < cell.steps:
         out.step += 1
@@ -182,27 +182,23 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
         s.optimizer.step()
         out.train_seconds += time.perf_counter() - tick
         recent_losses.append(loss_value)
-        if tracking and out.step % cell.grad_every == 0:
+        if cell.grad_every > 0 and out.step % cell.grad_every == 0:
             _log_norms(grads, out, s, total_norm)
         if out.step in profile_steps:
-            checkpoint(out.step)
-        if out.step == cell.steps // 2:
-            _spectrum(cell, s, out, "mid")
+            checkpoint(out.step, moments.get(out.step))
         if out.step % cell.eval_every == 0 or out.step == cell.steps:
             evaluate(out.step, recent_losses)
             recent_losses = []
     if out.status == "ok" and curve.last("step") != out.step:
         evaluate(out.step, recent_losses)
-    if out.status == "ok" and out.step not in out.profiles:
-        checkpoint(out.step)
     if out.status == "ok":
-        _spectrum(cell, s, out, "end")
+        checkpoint(out.step, "end")
     return out
 
 
-def _spectrum(cell: Cell, s: Session, out: Outcome, moment: str) -> None:
+def _spectrum(cell: Cell, s: Session, out: Outcome, moment: str | None) -> None:
     """The Lyapunov spectrum at ``moment`` (init, mid, end), where the cell asks for it."""
-    if cell.lyapunov:
+    if cell.lyapunov and moment:
         out.spectra[moment] = spectrum_of(s.model, s.probe[0], cell.lyapunov)
 
 
@@ -255,33 +251,23 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
         "n_params": sum(p.numel() for p in s.model.parameters()),
         "seconds_per_step": out.train_seconds / max(out.step, 1),
         "clipped_fraction": out.clipped / out.logged if out.logged else math.nan,
-        **_gradient_summary(task.input_length(cell.seq_len) - 1, out),
-        # read after the test, never before: no decision sees it (only when asked, so the
-        # records of runs without it keep their columns)
-        **({"extrapolation": score_longer(cell, task, s.model, _evaluate, out.status == "ok")}
-           if cell.extrapolate else {}),
-        **({"lyapunov_spectra": json.dumps(out.spectra)} if cell.lyapunov else {}),
+        **gradients.profile_summaries(task.input_length(cell.seq_len) - 1, out.profiles,
+                                     out.step),
+        **_asked_records(cell, s, out),
     }
 
 
-def _gradient_summary(span: int, out: Outcome) -> dict:
-    """The through-time profile's decay and reach at initialisation and at the end (``span``:
-    the farthest distance a profile can reach)."""
-    end = max(out.profiles, default=out.step)
-    no_profile = np.array([np.nan])
-    decay_init, reach_init = gradients.profile_summary(
-        out.profiles.get(0, {}).get("through_time", no_profile))
-    decay_end, reach_end = gradients.profile_summary(
-        out.profiles.get(end, {}).get("through_time", no_profile))
-    return {
-        "grad_decay_init": decay_init,
-        "grad_reach_init": reach_init,
-        "grad_decay_end": decay_end,
-        "grad_reach_end": reach_end,
-        "grad_reach_fraction_init": reach_init / span if span > 0 else math.nan,
-        "grad_reach_fraction_end": reach_end / span if span > 0 else math.nan,
-        "grad_end_step": end,
-    }
+def _asked_records(cell: Cell, s: Session, out: Outcome) -> dict:
+    """What a cell records only when asked, so the records of runs without it keep their
+    columns: extrapolation (read after the test, never before: no decision sees it) and the
+    Lyapunov spectra."""
+    records = {}
+    if cell.extrapolate:
+        records["extrapolation"] = score_longer(cell, s.task, s.model, _evaluate,
+                                                out.status == "ok")
+    if cell.lyapunov:
+        records["lyapunov_spectra"] = json.dumps(out.spectra)
+    return records
 
 
 def train_cell(cell: Cell) -> CellResult:

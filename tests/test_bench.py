@@ -13,7 +13,7 @@ from benchmark.perf import bench
 def test_bench_quick_writes_tables_and_summary(tmp_path):
     assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     times = pd.read_csv(tmp_path / "step_times.csv")
-    assert set(times["model"]) == set(bench.models_on("cpu"))
+    assert set(times["model"]) == set(bench.models_on("cpu", quick=True))
     # every ratio is the model's time over nn.LSTM's at the same length and device
     reference = times[times["model"] == "lstm"].set_index(["device", "seq_len"])
     expected = times["seconds_per_step"] / [reference.loc[(d, n), "seconds_per_step"]
@@ -34,7 +34,10 @@ def test_bench_quick_writes_tables_and_summary(tmp_path):
     # the search does as much work as the grid (every chain: one failed length)
     assert scaling.groupby("run")["cells"].first().nunique() == 1
     scan = pd.read_csv(tmp_path / "scan.csv")  # every scan model beside its own loop
-    assert set(scan["model"]) == {"lru", "s4d", "mingru", "minlstm"}  # s6's scan: GPU only
+    assert set(scan["model"]) == {"lru"}  # the quick bench's one pair
+    assert "s6:scan=parallel" not in bench.models_on("cpu")  # GPU only: 93 s a step at 1000
+    assert {f"{m}:scan={mode}" for m in ("lru", "s4d", "mingru", "minlstm")
+            for mode in ("loop", "parallel")} <= set(bench.models_on("cpu"))
     times_by = times.set_index(["model", "seq_len"])["seconds_per_step"]
     for row in scan.itertuples():
         assert np.isclose(row.scan_speedup, times_by[(f"{row.model}:scan=loop", row.seq_len)]

@@ -41,10 +41,10 @@ def test_a_diagonal_recurrence_has_its_log_moduli_as_exponents():
     lam = torch.tensor([0.99, 0.9, -0.5, 0.2], dtype=torch.float64)
     core = LinearCore(torch.diag(lam))
     # the directions start at random and align with the eigenvectors at the rate of the
-    # eigenvalue ratios (0.9 / 0.99 per step): a warm-up of 300 steps leaves ~1e-12
-    exponents = lyapunov_spectrum(core, torch.randn(2, 400, 1), k=4, warmup=300)
+    # eigenvalue ratios (0.9 / 0.99 per step): a warm-up of 200 steps leaves ~1e-8
+    exponents = lyapunov_spectrum(core, torch.randn(1, 260, 1), k=4, warmup=200)
     np.testing.assert_allclose(exponents, np.sort(np.log(np.abs(lam.numpy())))[::-1],
-                               atol=1e-9)
+                               atol=1e-6)
 
 
 def test_the_lru_at_zero_input_has_its_eigenvalue_moduli_twice():
@@ -52,7 +52,7 @@ def test_the_lru_at_zero_input_has_its_eigenvalue_moduli_twice():
     torch.manual_seed(1)
     core = build_model("lru:state=3", 1, 4, 1).core.double()
     moduli = core.eigenvalues().detach().abs().numpy()
-    exponents = lyapunov_spectrum(core, torch.zeros(2, 400, 1), k=6, warmup=300)
+    exponents = lyapunov_spectrum(core, torch.zeros(1, 260, 1), k=6, warmup=200)
     np.testing.assert_allclose(exponents, np.sort(np.repeat(np.log(moduli), 2))[::-1],
                                atol=1e-6)
 
@@ -61,7 +61,7 @@ def test_the_lru_at_zero_input_has_its_eigenvalue_moduli_twice():
 def test_the_spectrum_does_not_depend_on_the_qr_interval(key):
     torch.manual_seed(2)
     core = build_model(key, 2, 5, 1).core
-    x = torch.randn(4, 120, 2)
+    x = torch.randn(2, 60, 2)
     every = lyapunov_spectrum(core, x, k=4, qr_every=1)
     sparse = lyapunov_spectrum(core, x, k=4, qr_every=5)
     np.testing.assert_allclose(every, sparse, atol=1e-8)

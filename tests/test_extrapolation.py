@@ -82,16 +82,22 @@ def test_extrapolation_enters_the_id_only_when_asked_and_reads_back_from_a_row()
 
 @pytest.mark.slow
 def test_extrapolate_on_the_command_line_records_and_resumes(tmp_path):
+    # the four modern memory tasks, trained end to end, each scored at 2T and 4T
     out = tmp_path / "run"
-    args = ["run", "--tasks", "bit_memory", "--models", "gru", "--lengths", "6", "--seeds", "2",
-            "--steps", "30", "--extrapolate", "2,4", "--out", str(out), "--n-jobs", "1",
-            "--no-progress"]
+    args = ["run", "--tasks", "selective_copy,associative_recall,flip_flop,delayed_xor",
+            "--models", "gru", "--lengths", "8", "--seeds", "1", "--steps", "20",
+            "--extrapolate", "2,4", "--out", str(out), "--n-jobs", "1", "--no-progress"]
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     summary = pd.read_csv(out / "summary.csv")
-    assert all(len(json.loads(text)) == 2 for text in summary["extrapolation"])
+    assert (summary["status"] == "ok").all()
+    assert dict(zip(summary["task"], summary["baseline"], strict=True)) == {
+        "selective_copy": 0.875, "associative_recall": 0.9375, "flip_flop": 0.5,
+        "delayed_xor": 0.5}
+    assert all([r["seq_len"] for r in json.loads(text)] == [16, 32]
+               for text in summary["extrapolation"])
     again = run_cli(*args)
-    assert again.returncode == 0 and "2 already done, 0 computed" in again.stdout
+    assert again.returncode == 0 and "4 already done, 0 computed" in again.stdout
     bad = run_cli(*args[:args.index("--extrapolate")], "--extrapolate", "0.5", "--out",
                   str(tmp_path / "bad"))
     assert bad.returncode == 2 and "numbers above 1" in bad.stderr

@@ -45,8 +45,14 @@ MODELS = tuple(key for key in MODELS_REGISTRY.keys() if key != REFERENCE) + SCAN
     + (REFERENCE,)
 
 
-def models_on(device: str) -> tuple[str, ...]:
-    return tuple(m for m in MODELS if not (device == "cpu" and m in CPU_SKIPS))
+# --quick (the tests): the yardstick, the scratch LSTM its targets are on, one plain cell and
+# one scan pair, so the machinery runs in seconds
+QUICK_MODELS = ("rnn", "lstm_scratch", "lru:scan=loop", "lru:scan=parallel", REFERENCE)
+
+
+def models_on(device: str, quick: bool = False) -> tuple[str, ...]:
+    chosen = QUICK_MODELS if quick else MODELS
+    return tuple(m for m in chosen if not (device == "cpu" and m in CPU_SKIPS))
 
 
 LENGTHS = (10, 50, 200, 1000)
@@ -76,11 +82,12 @@ def _train_step_fn(model_key: str, seq_len: int, device: str):
     return step
 
 
-def step_times(device: str = "cpu", lengths=LENGTHS, budget_s: float = 4.0) -> pd.DataFrame:
+def step_times(device: str = "cpu", lengths=LENGTHS, budget_s: float = 4.0,
+               quick: bool = False) -> pd.DataFrame:
     """Median seconds per training step of every model, interleaved round by round."""
     rows = []
     for seq_len in lengths:
-        models = models_on(device)
+        models = models_on(device, quick)
         steps = {m: _train_step_fn(m, seq_len, device) for m in models}
         for step in steps.values():  # warm-up: allocator, first-call dispatch
             step()
@@ -131,10 +138,10 @@ def saved_for_backward_bytes(model_key: str, seq_len: int) -> int:
     return sum(storages.values())
 
 
-def peak_memory(seq_len: int = 1000) -> pd.DataFrame:
+def peak_memory(seq_len: int = 1000, quick: bool = False) -> pd.DataFrame:
     """Memory held for backward by one training step of every model at ``seq_len``."""
     rows = [{"model": m, "seq_len": seq_len, "saved_bytes": saved_for_backward_bytes(m, seq_len)}
-            for m in models_on("cpu")]
+            for m in models_on("cpu", quick)]
     table = pd.DataFrame(rows)
     ref = table.loc[table["model"] == REFERENCE, "saved_bytes"].iloc[0]
     table["ratio_to_lstm"] = table["saved_bytes"] / ref
@@ -211,12 +218,12 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     lengths = (10, 50) if args.quick else LENGTHS
-    times = [step_times("cpu", lengths, budget_s=0.5 if args.quick else 4.0)]
+    times = [step_times("cpu", lengths, budget_s=0.5 if args.quick else 4.0, quick=args.quick)]
     if torch.cuda.is_available():
         times.append(step_times("cuda", lengths))
     tables = {
         "step_times": pd.concat(times, ignore_index=True),
-        "memory": peak_memory(lengths[-1]),
+        "memory": peak_memory(lengths[-1], quick=args.quick),
         # --quick (the tests): two models keep the four scaling runs to a few seconds
         "scaling": scaling(30, ("rnn", "lstm")) if args.quick else scaling(600),
         "tracking": tracking_overhead(1, 30) if args.quick else tracking_overhead(),

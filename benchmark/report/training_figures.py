@@ -188,7 +188,7 @@ def bench_step_times(times: pd.DataFrame, path, page: Page = SCREEN,
         data = scan[scan["device"] == "cpu"]
         scanned = list(dict.fromkeys(data["model"]))
         sns.lineplot(data=data, x="seq_len", y="scan_speedup", hue="model",
-                     palette=palette(models), ax=ax, **model_styles(scanned))
+                     palette=palette(scanned), ax=ax, **model_styles(scanned))
         ax.axhline(1.0, color="0.4", linewidth=0.8, linestyle=":")
         for model, rows in data.groupby("model", sort=False):  # one family colour: name them
             last = rows.sort_values("seq_len").iloc[-1]

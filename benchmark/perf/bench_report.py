@@ -121,12 +121,13 @@ def _scaling_and_tracking_lines(scaling: pd.DataFrame, tracking: pd.DataFrame,
 
 def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
                        targets: dict) -> None:
-    """bench.md and bench.png from the measured ``tables``, the machine ``env`` (with the
-    batch and hidden sizes measured at) and the ``targets`` each ratio is held to."""
+    """bench.md and bench.png from the measured ``tables`` (``scan`` being
+    ``scan_against_loop`` of the step times and memory), the machine ``env`` (with the batch
+    and hidden sizes measured at) and the ``targets`` each ratio is held to."""
     times = tables["step_times"]
     lines = _machine_lines(env) + _step_time_lines(times, env, targets) \
         + _memory_lines(tables["memory"], targets) \
-        + _scan_lines(scan_against_loop(times, tables["memory"])) \
+        + _scan_lines(tables["scan"]) \
         + _scaling_and_tracking_lines(tables["scaling"], tables["tracking"], targets)
     notes = REPOSITORY / "docs" / "PERFORMANCE.md"
     if notes.exists():  # what was tried to get here, and the numbers of each attempt
@@ -134,4 +135,4 @@ def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
     lines += ["![step time](bench.png)", ""]
     atomic_write_text(out / "bench.md", "\n".join(lines))
     SCREEN.setup()
-    bench_step_times(times, out / "bench.png", scan=scan_against_loop(times, tables["memory"]))
+    bench_step_times(times, out / "bench.png", scan=tables["scan"])

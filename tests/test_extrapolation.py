@@ -134,10 +134,12 @@ def test_held_ratio_known_answers():
 
 
 def test_the_report_has_the_section_only_for_a_run_with_extrapolation(tmp_path):
+    from benchmark.analysis.extrapolation import at_reference_lengths
     from benchmark.report.extrapolation_report import extrapolation_section
 
     class Context:
         labels = {"gru": "GRU"}
 
-    Context.summary = pd.DataFrame({"task": ["bit_memory"], "extrapolation": [float("nan")]})
+    no_scores = pd.DataFrame({"task": ["bit_memory"], "extrapolation": [float("nan")]})
+    Context.extrapolation = at_reference_lengths(no_scores)
     assert extrapolation_section(Context) == []

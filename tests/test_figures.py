@@ -137,11 +137,11 @@ def test_every_figure_is_declared_once_and_linked_only_where_it_applies():
 
     from benchmark.report import catalogue, extrapolation_report, method_sections, sections
 
-    no_cells = pd.DataFrame()  # no extrapolation column: that figure does not apply
+    none = pd.DataFrame()  # no extrapolation rows: that figure does not apply
     sweep = types.SimpleNamespace(single_length=False, has_through=False, tuning=None,
-                                  summary=no_cells)
+                                  extrapolation=none)
     one = types.SimpleNamespace(single_length=True, has_through=True, tuning=None,
-                                summary=no_cells)
+                                extrapolation=none)
     image, _, caption, _ = catalogue.figure_lines(sweep, "memory_horizon")
     assert image == "![memory horizon](figures/memory_horizon.png)"
     assert caption.startswith("Read off: each seed's own horizon")

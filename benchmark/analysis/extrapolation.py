@@ -54,6 +54,14 @@ def reference_lengths(table: pd.DataFrame) -> dict[str, int]:
     return chosen
 
 
+def at_reference_lengths(summary: pd.DataFrame) -> pd.DataFrame:
+    """The extrapolation table's rows at each task's reference length (empty without any)."""
+    table = extrapolation_table(summary)
+    lengths = reference_lengths(table)
+    return table[[lengths.get(task) == length
+                  for task, length in zip(table["task"], table["seq_len"], strict=True)]]
+
+
 def held_ratios(table: pd.DataFrame) -> pd.DataFrame:
     """Per (task, model, trained length): the seeds, and the median seed's held ratio with
     its interval (``median_horizon``'s columns, in ratios)."""

@@ -103,7 +103,7 @@ def _draw_curves(ctx: ReportContext, path: Path) -> None:
 
 # In drawing order (the order the report draws them in; each figure is its own file).
 def _draw_extrapolation(ctx: ReportContext, path: Path) -> None:
-    extrapolation_report.extrapolation_figure(ctx.summary, ctx.models, ctx.labels,
+    extrapolation_report.extrapolation_figure(ctx.extrapolation, ctx.models, ctx.labels,
                                               ctx.task_objects, path, ctx.page)
 
 
@@ -161,7 +161,7 @@ FIGURES = (
            _text("Read off: validation error against learning rate at the length where the "
                  "models part ways; the chosen rate is the lowest point of each line.")),
     Figure("extrapolation", "length extrapolation",
-           lambda ctx: extrapolation_report.has_extrapolation(ctx.summary),
+           lambda ctx: not ctx.extrapolation.empty,
            _draw_extrapolation,
            _text("Read off: test error over the memoryless baseline (dotted: 1) at multiples "
                  "of the training length, per task at the longest length every model trained "

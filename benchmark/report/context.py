@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.analysis import horizon_stats, stats, variants
+from benchmark.analysis import extrapolation, horizon_stats, stats, variants
 from benchmark.report.data import (
     focus_lengths,
     run_tasks,
@@ -49,6 +49,7 @@ class ReportContext:
     search: pd.DataFrame | None  # search.csv
     variants: pd.DataFrame
     diagnostics: pd.DataFrame
+    extrapolation: pd.DataFrame  # per cell and ratio, at each task's reference length
     single_length: bool  # one length per task: no length-sweep figures
     page: Page = SCREEN
 
@@ -114,5 +115,6 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
         search=_optional(root / "search.csv"),
         variants=variants.shared_rate_effects(tuning_summary, summary, models),
         diagnostics=training_diagnostics(curves, ok),
+        extrapolation=extrapolation.at_reference_lengths(summary),
         single_length=bool(agg.groupby("task", observed=True)["seq_len"].nunique().max() == 1),
         page=page)

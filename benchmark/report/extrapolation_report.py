@@ -8,12 +8,7 @@ import math
 
 import pandas as pd
 
-from benchmark.analysis.extrapolation import (
-    extrapolation_table,
-    has_extrapolation,
-    held_ratios,
-    reference_lengths,
-)
+from benchmark.analysis.extrapolation import held_ratios
 from benchmark.report.context import ReportContext
 from benchmark.report.markdown import frame_table, percent
 from benchmark.report.page import SCREEN, Page
@@ -27,18 +22,10 @@ from benchmark.report.plotting import (
 )
 
 
-def at_reference(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The extrapolation rows at each task's reference length, and those lengths."""
-    table = extrapolation_table(summary)
-    lengths = reference_lengths(table)
-    keep = [lengths.get(task) == length for task, length in zip(table["task"], table["seq_len"],
-                                                                   strict=True)]
-    return table[keep], lengths
-
-
-def extrapolation_figure(summary: pd.DataFrame, models, labels, tasks_by_key: dict, path,
+def extrapolation_figure(table: pd.DataFrame, models, labels, tasks_by_key: dict, path,
                          page: Page = SCREEN) -> None:
-    table, lengths = at_reference(summary)
+    """``table``: the extrapolation rows at each task's reference length (ReportContext's)."""
+    lengths = table.groupby("task", sort=False)["seq_len"].first().to_dict()
     table = table.assign(normalised=table["metric"] / table["baseline"])
     tasks = list(lengths)
     fig, axes = panels(page, len(tasks), sharey=True)
@@ -93,12 +80,11 @@ def _parting(held: pd.DataFrame, labels: dict) -> list[str]:
 
 
 def extrapolation_section(ctx: ReportContext) -> list[str]:
-    if not has_extrapolation(ctx.summary):
+    if ctx.extrapolation.empty:
         return []
     from benchmark.report.catalogue import figure_lines  # (the catalogue imports this module)
 
-    table, _ = at_reference(ctx.summary)
-    held = held_ratios(table)
+    held = held_ratios(ctx.extrapolation)
     shown = held.assign(model=[ctx.labels.get(m, m) for m in held["model"]],
                         held=[_held(r) for r in held.itertuples()])
     parting = _parting(held, ctx.labels)

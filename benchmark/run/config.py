@@ -170,8 +170,9 @@ class Grid(Settings, _Axes):
     def to_dict(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)
         record["task_params"] = {k: dict(v) for k, v in self.task_params}
-        for name in ("tasks", "models", "lengths", "lr_grid", "extrapolate"):
-            record[name] = list(record[name])
+        for name, spec in GRID_FIELDS.items():  # every list setting, as JSON holds it
+            if spec.kind in LIST_KINDS:
+                record[name] = list(record[name])
         return record
 
     @classmethod
@@ -205,6 +206,7 @@ class Grid(Settings, _Axes):
 GRID_FIELDS: dict[str, Spec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(Grid)
                                 if "spec" in f.metadata}
 AXES = {name: spec for name, spec in GRID_FIELDS.items() if name not in SETTINGS}
+LIST_KINDS = ("names", "ints", "floats")  # settings held as tuples, recorded as lists
 
 
 def same_grid(stored: dict, grid: Grid) -> bool:

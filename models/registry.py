@@ -79,10 +79,10 @@ def model_traits(spec: str) -> dict[str, Any]:
 def model_depth(spec: str) -> int:
     """How many stacked layers a spec asks for (1 for a bare model, or for a plug-in key that
     is not loaded here): memory and run-time estimates scale with it."""
-    key, options = parse_spec(spec, MODELS.keys())
+    key, _ = parse_spec(spec, MODELS.keys())
     if key not in MODELS or not _stacks_generically(key):
         return 1
-    return int(typed_options(key, _declared(key), options).get(LAYERS.name, 1))
+    return resolve(spec)[1].get(LAYERS.name, 1)
 
 
 def check_spec(spec: str) -> str:

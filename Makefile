@@ -19,10 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 test: install  ## everything, the end-to-end runs included (under 5 minutes on 2 idle cores)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-fast: install  ## the unit tests only, no end-to-end runs (under a minute)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n auto -m "not slow"
 
 run: install  ## the default benchmark (preset quick) end to end, then its report
 	$(PY) -m benchmark run --preset quick --out results/quick --n-jobs $(N_JOBS)

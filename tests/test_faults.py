@@ -17,7 +17,7 @@ from benchmark import cli
 from benchmark.run.presets import load_grid
 from benchmark.run.runner import run_grid
 from benchmark.run.store import CorruptCellFile, RunStore
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, TINY, run_cli
 
 TIMING = ["wall_seconds", "seconds_per_step", "git_commit"]  # not measurements
 
@@ -162,8 +162,8 @@ def test_two_cell_files_swapped_by_name_are_caught_and_recomputed(smoke_copy, sm
 
 
 @pytest.mark.slow
-def test_run_and_report_remove_only_what_the_suite_wrote(smoke_copy):
-    out = smoke_copy
+def test_run_and_report_remove_only_what_the_suite_wrote(tiny_copy):
+    out = tiny_copy
     mine = [out / ".mynotes.tmp", out / "cells" / ".keep.tmp", out / "figures" / "my_notes.txt",
             out / "figures" / "learning_curves_annotated.png"]
     ours = [out / ".summary.csv.a1b2c3d4.tmp", out / "cells" / f".{'0' * 16}.npz.x_y_z_12.tmp"]
@@ -174,7 +174,7 @@ def test_run_and_report_remove_only_what_the_suite_wrote(smoke_copy):
     (out / ".report.tmp" / "stats.csv").write_text("x")
     stale = out / "figures" / "gradient_reach.svg"  # an earlier report's figure, not drawn now
     stale.write_text("x")
-    outcome = run_grid(load_grid("smoke"), out, n_jobs=1, progress=False)
+    outcome = run_grid(load_grid("smoke", TINY), out, n_jobs=1, progress=False)
     assert outcome.computed == 0
     assert not any(p.exists() for p in ours) and not (out / ".report.tmp").exists()
     assert cli.main(["report", str(out)]) == 0
@@ -200,8 +200,8 @@ def test_a_worker_that_dies_costs_its_cell_not_the_sweep(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_report_refuses_a_file_in_place_of_its_figures_before_writing(smoke_copy, capsys):
-    out = smoke_copy
+def test_a_report_refuses_a_file_in_place_of_its_figures_before_writing(tiny_copy, capsys):
+    out = tiny_copy
     assert cli.main(["report", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     shutil.rmtree(out / "figures")
@@ -335,25 +335,25 @@ def test_report_of_a_partly_or_wholly_crashed_run(tmp_path, capsys, temporary_mo
 
 
 @pytest.mark.slow
-def test_a_report_that_fails_leaves_the_previous_one_whole(smoke_copy, monkeypatch):
+def test_a_report_that_fails_leaves_the_previous_one_whole(tiny_copy, monkeypatch):
     from benchmark.report import training_figures
     from benchmark.report.report import write_report
 
-    write_report(smoke_copy)
-    before = {p.name: p.read_bytes() for p in smoke_copy.rglob("*") if p.is_file()}
+    write_report(tiny_copy)
+    before = {p.name: p.read_bytes() for p in tiny_copy.rglob("*") if p.is_file()}
 
     def broken(*args, **kwargs):
         raise RuntimeError("a figure failed half way")
 
     monkeypatch.setattr(training_figures, "cost", broken)
-    (smoke_copy / "summary.csv").write_text(
-        (smoke_copy / "summary.csv").read_text().replace(",ok,", ",diverged,", 1))
+    (tiny_copy / "summary.csv").write_text(
+        (tiny_copy / "summary.csv").read_text().replace(",ok,", ",diverged,", 1))
     with pytest.raises(RuntimeError):
-        write_report(smoke_copy)
-    after = {p.name: p.read_bytes() for p in smoke_copy.rglob("*") if p.is_file()}
+        write_report(tiny_copy)
+    after = {p.name: p.read_bytes() for p in tiny_copy.rglob("*") if p.is_file()}
     del before["summary.csv"], after["summary.csv"]
     assert after == before  # no table, figure or report.md of the failed attempt
-    assert not (smoke_copy / ".report.tmp").exists()
+    assert not (tiny_copy / ".report.tmp").exists()
 
 
 @pytest.mark.slow

@@ -22,10 +22,10 @@ def _env(*paths: Path) -> dict:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
 
 
-def _run(tmp_path, env, models: str, tasks: str, *extra):
+def _run(tmp_path, env, models: str, tasks: str, *extra, n_jobs: str = "2"):
     out = tmp_path / "run"
     result = run_cli("run", "--preset", "smoke", "--models", f"gru,{models}", "--tasks",
-                     tasks, "--lengths", "4,8", "--n-jobs", "2", "--out", str(out),
+                     tasks, "--lengths", "4,8", "--n-jobs", n_jobs, "--out", str(out),
                      "--no-progress", *extra, env=env)
     assert result.returncode == 0, result.stderr
     report = run_cli("report", str(out), env=env)
@@ -57,7 +57,8 @@ def test_a_cell_and_a_task_by_entry_point(tmp_path):
     env = _env(tmp_path / "site", EXAMPLES)
     listed = run_cli("list", env=env)
     assert listed.returncode == 0 and "mgu" in listed.stdout and "first_sign" in listed.stdout
-    out = _run(tmp_path, env, "mgu", "first_sign,bit_memory")
+    # in this process (the import-path test above loads a plug-in in the workers)
+    out = _run(tmp_path, env, "mgu", "first_sign,bit_memory", n_jobs="1")
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["model"]) == {"gru", "mgu"} and (summary["status"] == "ok").all()
 

@@ -111,13 +111,13 @@ def test_report_of_a_missing_folder_is_a_clean_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_vector_figures_sized_for_a_page(smoke_copy, capsys):
+def test_vector_figures_sized_for_a_page(tiny_copy, capsys):
     from PIL import Image
 
     from benchmark import cli
     from benchmark.report.page import DPI
 
-    run = smoke_copy
+    run = tiny_copy
     # PDF beside every PNG (SVG is checked on one figure below: the slowest format to write)
     write_report(run, ["png", "pdf"], page_width=7.0)
     vectors = sorted(p for p in (run / "figures").iterdir() if p.suffix == ".pdf")

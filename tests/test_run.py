@@ -75,7 +75,7 @@ def test_lr_grid_tunes_on_validation_then_evaluates_at_the_choice(tmp_path):
     out = tmp_path / "tuned"
     result = run_cli("run", "--preset", "smoke", "--out", str(out), "--tasks", "bit_memory",
                      "--models", "rnn,lstm:forget_bias=1.0", "--lengths", "5",
-                     "--lr-grid", "1e-3,1e-2", "--steps", "60", "--n-jobs", "2",
+                     "--lr-grid", "1e-3,1e-2", "--steps", "60", "--n-jobs", "1",
                      "--no-progress")
     assert result.returncode == 0, result.stderr
     selection = pd.read_csv(out / "lr_selection.csv")

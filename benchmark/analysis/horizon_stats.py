@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from benchmark.analysis.stats import BOOTSTRAP_SEED, ERROR_FLOOR
 from benchmark.run.schema import usable
@@ -79,9 +80,13 @@ def logistic_midpoint_ci(frame: pd.DataFrame, confidence: float = CONFIDENCE,
     by_seed = {s: frame[frame["seed"] == s] for s in seeds}
     rng = np.random.default_rng(seed)
     draws = []
-    for _ in range(resamples):
-        sample = pd.concat([by_seed[s] for s in rng.choice(seeds, size=len(seeds))])
-        draws.append(logistic_midpoint(sample["seq_len"], sample["solved"]))
+    # One BLAS thread: L-BFGS-B's tiny vector operations gain nothing from threads, and a
+    # second thread waiting for a busy core made these refits 3-10x slower (measured beside
+    # a running benchmark). Vectors of length 2 sum in the same order either way.
+    with threadpool_limits(1, user_api="blas"):
+        for _ in range(resamples):
+            sample = pd.concat([by_seed[s] for s in rng.choice(seeds, size=len(seeds))])
+            draws.append(logistic_midpoint(sample["seq_len"], sample["solved"]))
     draws = np.asarray(draws)
     draws = draws[np.isfinite(draws)]
     if draws.size < resamples / 2:  # most resamples hold no transition: no honest interval

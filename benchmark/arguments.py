@@ -11,6 +11,8 @@ from typing import Any
 from benchmark.run.config import GRID_FIELDS
 from core.errors import UsageError
 
+REPEATABLE = ("task_param", "scale")  # flags given once per value (argparse's append)
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
@@ -20,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
         parsed = super().parse_args(args, namespace)
         for name, value in vars(parsed).items():
             # argparse turns "--flag=--" into an empty list where a string is expected
-            values = value if name == "task_param" else [value]
+            values = value if name in REPEATABLE and value is not None else [value]
             if any(isinstance(v, list) for v in values):
                 raise UsageError(f"--{name.replace('_', '-')} needs a value")
         return parsed
@@ -28,8 +30,10 @@ class _Parser(argparse.ArgumentParser):
 
 def parse_value(flag: str, text: str, kind: str) -> Any:
     """Turn a flag's text into the Grid field's type; validation of the range is the Grid's."""
+    if kind == "scale":  # (one text per flag given)
+        return [_scale_pair(flag, part) for part in text]
     try:
-        if kind == "names":
+        if kind in ("names", "keys"):
             return [part.strip() for part in text.split(",") if part.strip()]
         if kind == "ints":
             return [int(part) for part in text.split(",")]
@@ -47,6 +51,16 @@ def parse_value(flag: str, text: str, kind: str) -> Any:
                 "int": "an integer",
                 "float": "a number", "floats": "comma-separated numbers"}[kind]
         raise UsageError(f"{flag} {text!r} is invalid; it must be {what}") from None
+
+
+def _scale_pair(flag: str, text: str) -> tuple[str, list[int]]:
+    """``key=v1,v2,...`` (integers) of one --scale flag."""
+    key, _, values = text.partition("=")
+    try:
+        return key.strip(), [int(v) for v in values.split(",")]
+    except ValueError:
+        raise UsageError(f"{flag} {text!r} is invalid; it must look like "
+                         "steps=1000,3000,10000 (a key and comma-separated integers)") from None
 
 
 def parse_task_param(text: str) -> tuple[str, str, Any]:
@@ -85,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true",
                      help="validate the grid and print its size; run and write nothing")
     for name, spec in GRID_FIELDS.items():
-        run.add_argument(f"--{name.replace('_', '-')}", dest=name, help=spec.help)
+        repeat = {"action": "append", "metavar": "KEY=V1,V2,..."} if name in REPEATABLE else {}
+        run.add_argument(f"--{name.replace('_', '-')}", dest=name, help=spec.help, **repeat)
     run.add_argument("--min-length", help="horizon search: the first length (with --max-length; "
                      "the same as --lengths MIN,MAX)")
     run.add_argument("--max-length", help="horizon search: the longest length it may run")

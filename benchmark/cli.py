@@ -71,7 +71,9 @@ def _command_list() -> int:
 
 
 def _command_run(args) -> int:
-    from benchmark.run.runner import plan_of, run
+    from benchmark.run.chains import plan_of
+    from benchmark.run.runner import run
+    from benchmark.run.scale import points
 
     grid = _grid_from_args(args)
     n_jobs = parse_value("--n-jobs", args.n_jobs, "int")
@@ -89,19 +91,22 @@ def _command_run(args) -> int:
         seeds = grid.seed_numbers()
         seed_text = f"{grid.seeds} seeds" + (f" ({seeds[0]}-{seeds[-1]})" if grid.first_seed
                                              else "")
+        budgets = points(grid)
+        sweep = f" x {len(budgets)} budget points (the grid as given, " \
+            f"{', '.join(label for label, _ in budgets[1:])})" if grid.scale else ""
         if grid.search == "horizon":
             climb = plan_of(grid).climb_lengths()
-            print(f"{out}: horizon search, {len(grid.tasks) * len(grid.models)} chains "
-                  f"(task x model) x {seed_text}, climbing {climb}, bisecting to a "
-                  f"ratio of {grid.resolution:g}; nothing run")
+            print(f"{out}: horizon search, {len(grid.tasks) * len(grid.models) * len(budgets)} "
+                  f"chains (task x model{sweep}) x {seed_text}, climbing {climb}, bisecting "
+                  f"to a ratio of {grid.resolution:g}; nothing run")
             return 0
-        cells, tuning = grid.n_cells()  # counted, not built: --seeds 200000 stays instant
+        cells, tuning = (n * len(budgets) for n in grid.n_cells())  # counted, not built
         extra = f" + {tuning} learning-rate tuning cells" if tuning else ""
         if tuning and grid.lr_extend and len(grid.lr_grid) > 1:
             extra += (f" (+ up to {tuning // len(grid.lr_grid)} more where a choice sits at "
                       "the grid's edge)")
         print(f"{out}: {cells} cells ({len(grid.tasks)} tasks x {len(grid.models)} models "
-              f"x {len(grid.lengths)} lengths x {seed_text}){extra}; nothing run")
+              f"x {len(grid.lengths)} lengths x {seed_text}{sweep}){extra}; nothing run")
         return 0
     outcome = run(grid, out, n_jobs=n_jobs, backend=args.backend, scheduler=args.scheduler,
                   progress=not args.no_progress)

@@ -31,10 +31,12 @@ from models.registry import (
     model_label,
     model_traits,
     register,
+    with_layers,
 )
 
 # import paths on first use, and installed packages' entry points, after the built-ins
 accept_plugins(MODELS, "model", plugins.ENTRY_POINT_GROUP, plugins.register_plugin)
 
 __all__ = ["MODELS", "Option", "ScratchGRU", "ScratchLSTM", "SequenceModel", "build_model",
-           "check_spec", "model_depth", "model_label", "model_traits", "register"]
+           "check_spec", "model_depth", "model_label", "model_traits", "register",
+           "with_layers"]

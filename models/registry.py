@@ -85,6 +85,12 @@ def model_depth(spec: str) -> int:
     return resolve(spec)[1].get(LAYERS.name, 1)
 
 
+def with_layers(spec: str, layers: int) -> str:
+    """``spec`` at another depth, canonically spelt (``gru`` at 2: ``gru:layers=2``)."""
+    key, options = resolve(spec)
+    return check_spec(canonical_spec(key, {**options, LAYERS.name: layers}))
+
+
 def check_spec(spec: str) -> str:
     """Validate a spec by building a tiny model; returns its canonical spelling."""
     key, options = resolve(spec)

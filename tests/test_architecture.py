@@ -13,7 +13,7 @@ PACKAGES = ("core", "tasks", "models", "benchmark")
 # run's modules that hold data definitions and the run folder, which the analysis and the
 # report read; the rest of run (training, execution, the search) they must never import
 RUN_DATA = {"benchmark.run.schema", "benchmark.run.store", "benchmark.run.config",
-            "benchmark.run.fields"}
+            "benchmark.run.fields", "benchmark.run.scale"}  # (scale: a sweep's points, folders)
 # room -> the rooms it may import (itself always)
 ALLOWED = {
     "core": set(),

@@ -16,6 +16,7 @@ from benchmark.report import (
     extrapolation_report,
     gradient_figures,
     length_figures,
+    scaling_report,
     training_figures,
 )
 from benchmark.report.context import ReportContext
@@ -107,6 +108,15 @@ def _draw_extrapolation(ctx: ReportContext, path: Path) -> None:
                                               ctx.task_objects, path, ctx.page)
 
 
+def _draw_scaling(ctx: ReportContext, path: Path) -> None:
+    scaling_report.scaling_figure(ctx.scaling, scaling_report.scaled_keys(ctx.grid),
+                                  ctx.models, ctx.labels, path, ctx.page)
+
+
+def _crossed(ctx: ReportContext) -> bool:
+    return not ctx.scaling.empty and len(ctx.grid.get("scale_cross", [])) >= 2
+
+
 FIGURES = (
     Figure("error_vs_length", "error versus length", _sweep,
            lambda ctx, path: length_figures.error_vs_length(
@@ -168,6 +178,21 @@ FIGURES = (
                  "at; line: mean over seeds, band: the seeds' range; dashed: the success "
                  "threshold. Where a line leaves the dashed line is where that model stops "
                  "holding its rule on longer inputs than it trained on.")),
+    Figure("scaling", "horizon against budget", lambda ctx: not ctx.scaling.empty,
+           _draw_scaling,
+           _text("Read off: per task (columns) and scaled key (rows), each model's horizon "
+                 "against its budget, both axes log: the bar is the median seed's bracket "
+                 "(from the longest length it held to the first it failed; a triangle where "
+                 "it held the longest length run), the line joins the brackets' geometric "
+                 "middles. Width and depth are drawn against the parameter count they give; "
+                 "the models' points are set slightly apart so none hides another.")),
+    Figure("scaling_map", "horizon over the crossed keys", _crossed,
+           lambda ctx, path: scaling_report.crossed_map(ctx.scaling, ctx.grid, ctx.models,
+                                                        ctx.labels, path, ctx.page),
+           _text("Read off: a panel per task and model over the two crossed keys: the colour "
+                 "is the median seed's horizon (the longest length it held, log colour scale), "
+                 "the text its bracket and the number of seeds.")),
+
 )
 
 

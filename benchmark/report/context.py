@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.analysis import extrapolation, horizon_stats, stats, variants
+from benchmark.analysis import extrapolation, horizon_stats, scaling, stats, variants
 from benchmark.report.data import (
     focus_lengths,
     run_tasks,
@@ -50,6 +50,7 @@ class ReportContext:
     variants: pd.DataFrame
     diagnostics: pd.DataFrame
     extrapolation: pd.DataFrame  # per cell and ratio, at each task's reference length
+    scaling: pd.DataFrame  # per (budget point, task, model) of a --scale sweep (else empty)
     single_length: bool  # one length per task: no length-sweep figures
     page: Page = SCREEN
 
@@ -90,6 +91,17 @@ def _optional(path: Path, read=pd.read_csv) -> pd.DataFrame | None:
     return read(path) if path.exists() else None
 
 
+def _scaling(root: Path, grid: dict) -> pd.DataFrame:
+    """The sweep's horizons per budget point; empty for a run without ``--scale``."""
+    if not grid.get("scale"):
+        return pd.DataFrame()
+    from benchmark.run.config import Grid
+    from benchmark.run.scale import base_models
+
+    record = {k: v for k, v in grid.items() if k != "task_params" or v}
+    return scaling.scaling_table(root, base_models(Grid.from_dict(record)))
+
+
 def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
     """Read a run folder and compute every table of its report."""
     run = store.read_run() or {}
@@ -116,5 +128,6 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
         variants=variants.shared_rate_effects(tuning_summary, summary, models),
         diagnostics=training_diagnostics(curves, ok),
         extrapolation=extrapolation.at_reference_lengths(summary),
+        scaling=_scaling(root, grid),
         single_length=bool(agg.groupby("task", observed=True)["seq_len"].nunique().max() == 1),
         page=page)

@@ -62,6 +62,8 @@ def _write(ctx: ReportContext, out: Path) -> None:
               "seed_horizons": ctx.seed_horizons}
     if not ctx.variants.empty:
         tables["variants"] = ctx.variants
+    if not ctx.scaling.empty:
+        tables["scaling"] = ctx.scaling
     for name, table in tables.items():
         atomic_write(out / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
     fig_dir = out / "figures"

@@ -24,6 +24,7 @@ from benchmark.report.method_sections import (
     variants_section,
 )
 from benchmark.report.provenance import cell_commit_counts, provenance_lines
+from benchmark.report.scaling_report import scaling_section
 from benchmark.report.summary import summary_lines
 from benchmark.report.tables import (
     effective_window_text,
@@ -218,9 +219,14 @@ def figures_section(ctx: ReportContext) -> list[str]:
             "## Learning curves", "", *figure_lines(ctx, "learning_curves")]
 
 
+def budget_section(ctx: ReportContext) -> list[str]:
+    return scaling_section(ctx.scaling, ctx.grid, ctx.labels,
+                           lambda name: figure_lines(ctx, name))
+
+
 SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
-            extrapolation_section, gradient_section, differences_section, diagnostics_section,
-            tuning_section, variants_section, cost_section, rules_section)
+            budget_section, extrapolation_section, gradient_section, differences_section,
+            diagnostics_section, tuning_section, variants_section, cost_section, rules_section)
 
 
 def markdown(ctx: ReportContext) -> str:

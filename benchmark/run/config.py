@@ -25,6 +25,7 @@ from benchmark.run.fields import (
     setting,
 )
 from benchmark.run.limits import check_fits
+from benchmark.run.scale import check_sweep, points
 from core.errors import UsageError
 from models import check_spec
 from tasks import TASKS, get_task
@@ -81,6 +82,15 @@ class _Axes:
     match_params: int = setting(0, "int", nonneg_int, "a non-negative integer",
                                 "give every (task, model) the hidden size whose model has "
                                 "about this many parameters (0: --hidden-size for all)")
+    scale: tuple[tuple[str, tuple[int, ...]], ...] = setting(
+        (), "scale", None, "a table of key = list of integers",
+        "a budget sweep, repeatable: KEY=V1,V2,... for steps, hidden_size, layers, batch_size "
+        "or train_size; each key varies alone through the grid as given (which always runs), "
+        "every point an ordinary set of cells in this run folder")
+    scale_cross: tuple[str, ...] = setting(
+        (), "keys", None, "scaled keys",
+        "scaled keys to cross with each other instead of varying alone, comma-separated "
+        "(e.g. hidden_size,layers: a width x depth map)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +129,9 @@ class Grid(Settings, _Axes):
         for key in self.tasks:
             for length in self.lengths:
                 get_task(key, **self.params_of(key)).check_seq_len(length)
+        check_sweep(self)
+        for _, point in points(self)[1:]:  # (the anchor is this grid, checked above)
+            check_fits(point)
         check_fits(self)
 
     def params_of(self, task: str) -> dict[str, Any]:
@@ -171,8 +184,7 @@ class Grid(Settings, _Axes):
         record = dataclasses.asdict(self)
         record["task_params"] = {k: dict(v) for k, v in self.task_params}
         for name, spec in GRID_FIELDS.items():  # every list setting, as JSON holds it
-            if spec.kind in LIST_KINDS:
-                record[name] = list(record[name])
+            record[name] = recorded(spec, record[name])
         return record
 
     @classmethod
@@ -206,15 +218,23 @@ class Grid(Settings, _Axes):
 GRID_FIELDS: dict[str, Spec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(Grid)
                                 if "spec" in f.metadata}
 AXES = {name: spec for name, spec in GRID_FIELDS.items() if name not in SETTINGS}
-LIST_KINDS = ("names", "ints", "floats")  # settings held as tuples, recorded as lists
+LIST_KINDS = ("names", "keys", "ints", "floats")  # settings held as tuples, recorded as lists
+
+
+def recorded(spec: Spec, value: Any) -> Any:
+    """A grid value as run.json and a preset hold it: lists for tuples, a table for a scale."""
+    if spec.kind == "scale":
+        return {key: list(values) for key, values in value}
+    return list(value) if spec.kind in LIST_KINDS else value
 
 
 def same_grid(stored: dict, grid: Grid) -> bool:
     """Whether a run folder's recorded grid is ``grid``: a setting the record lacks (declared
     after the run was made) counts as at its default, so adding a setting never strands a run."""
     current = grid.to_dict()
-    defaults = {f.name: list(f.default) if isinstance(f.default, tuple) else f.default
-                for f in dataclasses.fields(Grid)}  # (to_dict lists the tuples)
+    defaults = {f.name: recorded(GRID_FIELDS[f.name], f.default)
+                if f.name in GRID_FIELDS and f.default is not dataclasses.MISSING
+                else f.default for f in dataclasses.fields(Grid)}  # (as to_dict records them)
     if not set(stored) <= set(current):
         return False
     return all(stored[k] == current[k] if k in stored else current[k] == defaults[k]

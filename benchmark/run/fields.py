@@ -25,7 +25,8 @@ from core.errors import UsageError
 
 @dataclasses.dataclass(frozen=True)
 class Spec:
-    kind: str  # "names", "ints", "floats", "int", "float", "bool", "str"
+    kind: str  # "names", "keys" (may be empty), "ints", "floats", "int", "float", "bool",
+    # "str", "scale" (a table of key = list of ints)
     check: Callable[[Any], bool] | None
     rule: str
     help: str
@@ -43,6 +44,18 @@ def check_value(name: str, value: Any, spec: Spec, where: str = "") -> Any:
     def bad() -> UsageError:
         return invalid(name, value, spec.rule, where)
 
+    if spec.kind == "scale":
+        from benchmark.run.scale import check_scale
+
+        return check_scale(value, where)
+    if spec.kind == "keys":
+        if isinstance(value, str) or not isinstance(value, list | tuple) or \
+                not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{name}={value!r}{where} is invalid; it must be a list of "
+                             f"{spec.rule}")
+        if len(set(value)) != len(value):
+            raise UsageError(f"{name}={list(value)!r}{where} has duplicates")
+        return tuple(value)
     if spec.kind == "floats":
         if isinstance(value, str) or not isinstance(value, list | tuple):
             raise UsageError(f"{name}={value!r}{where} is invalid; it must be a list of "

@@ -16,31 +16,23 @@ numbers, so what runs is the same whatever ``n_jobs`` or backend.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
-from collections.abc import Callable
 
 import pandas as pd
 
+from benchmark.run.chains import Chain, grid_chains, search_chains
 from benchmark.run.config import TUNE_SEED_OFFSET, Cell, Grid
 from benchmark.run.judgement import judge
 from benchmark.run.lr_selection import chosen_rates, rate_beyond, select_lr
 from benchmark.run.progress import Progress
+from benchmark.run.scale import points
 from benchmark.run.schema import cell_commits
-from benchmark.run.search import (
-    SearchPlan,
-    SeedRuns,
-    alive,
-    median_outcomes,
-    next_probe,
-    solved_through,
-)
+from benchmark.run.search import alive, median_outcomes, solved_through
 from benchmark.run.store import RunStore
 from benchmark.run.tables import write_search_table, write_tables
 from benchmark.run.workers import (
     RunOutcome,
     capacity,
-    cost,
     engine,
     error_result,
     executor_for,
@@ -50,47 +42,6 @@ from benchmark.run.workers import (
     stop_workers,
     wait_first,
 )
-
-Plan = Callable[[dict[int, bool]], "tuple[int, str] | None"]  # outcomes -> next probe
-
-
-@dataclasses.dataclass
-class Chain:
-    """One sequence of probes: what it probed and what it waits for."""
-
-    task: str
-    model: str
-    plan: Plan
-    outcomes: dict[int, bool] = dataclasses.field(default_factory=dict)  # the median seed's
-    seed_runs: SeedRuns = dataclasses.field(default_factory=dict)  # each seed's own outcomes
-    probes: list[dict] = dataclasses.field(default_factory=list)  # rows of search.csv
-    probe: tuple[int, str] | None = None  # the length being probed and why
-    phase: str = ""  # "tune", "extend" (one rate beyond the grid's edge) or "evaluate"
-    rates: tuple[float, ...] = ()  # the rates this tuning phase runs
-    tried: tuple[float, ...] = ()  # every rate tuned at this length so far
-    lr: float = float("nan")
-    waiting: set[str] = dataclasses.field(default_factory=set)  # ids of submitted cells
-    done: bool = False
-
-
-def plan_of(grid: Grid) -> SearchPlan:
-    return SearchPlan(min(grid.lengths), max(grid.lengths), grid.growth, grid.resolution)
-
-
-def search_chains(grid: Grid) -> list[Chain]:
-    """One chain per (task, model), climbing and bisecting by ``search.next_probe``."""
-    plan = plan_of(grid)
-    return [Chain(task, model, lambda outcomes: next_probe(outcomes, plan))
-            for task in grid.tasks for model in grid.models]
-
-
-def grid_chains(grid: Grid) -> list[Chain]:
-    """One chain per (task, model, length), probing that length once; the longest cells
-    first, so the last worker is not left alone with the biggest cell."""
-    chains = [Chain(task, model, lambda outcomes, n=length: None if outcomes else (n, "grid"))
-              for task in grid.tasks for length in grid.lengths for model in grid.models]
-    return sorted(chains, key=lambda c: cost(grid.cell(c.task, c.model, c.plan({})[0], 0)),
-                  reverse=True)
 
 
 class Engine:
@@ -108,22 +59,22 @@ class Engine:
         self.futures: dict = {}  # future -> (chain, cell)
         self.corrupt: list[str] = []
         self.skipped = self.computed = self.failed = 0
-        self.tuning_cells: list[Cell] = []
+        self.tuning_cells: dict[str, list[Cell]] = {}  # budget point -> its cells
         # a fresh executor after a worker died broke the pool (Dask's client does not break)
         self.renew = renew or (lambda: executor)
         self.retried: set[str] = set()  # cells whose worker died once already
-        self.evaluation_cells: list[Cell] = []
+        self.evaluation_cells: dict[str, list[Cell]] = {}
 
     def tuning_at(self, chain: Chain, rates) -> list[Cell]:
-        return [self.grid.cell(chain.task, chain.model, chain.probe[0], TUNE_SEED_OFFSET + s,
-                               lr=lr) for lr in rates for s in range(self.grid.tune_seeds)]
+        return [chain.grid.cell(chain.task, chain.model, chain.probe[0], TUNE_SEED_OFFSET + s,
+                                lr=lr) for lr in rates for s in range(chain.grid.tune_seeds)]
 
     def cells(self, chain: Chain) -> list[Cell]:
         if chain.phase != "evaluate":
             return self.tuning_at(chain, chain.rates)
         length = chain.probe[0]
-        return [self.grid.cell(chain.task, chain.model, length, s, lr=chain.lr)
-                for s in self.grid.seed_numbers() if alive(chain.seed_runs.get(s, {}), length)]
+        return [chain.grid.cell(chain.task, chain.model, length, s, lr=chain.lr)
+                for s in chain.grid.seed_numbers() if alive(chain.seed_runs.get(s, {}), length)]
 
     def advance(self, chain: Chain) -> None:
         """Move a chain on until it waits for cells or is done."""
@@ -133,12 +84,12 @@ class Engine:
                 if chain.probe is None:
                     chain.done = True
                     return
-                chain.phase, chain.lr = ("tune", float("nan")) if self.grid.lr_grid \
-                    else ("evaluate", self.grid.lr)
-                chain.rates = chain.tried = tuple(self.grid.lr_grid)
+                chain.phase, chain.lr = ("tune", float("nan")) if chain.grid.lr_grid \
+                    else ("evaluate", chain.grid.lr)
+                chain.rates = chain.tried = tuple(chain.grid.lr_grid)
             cells = self.cells(chain)
-            (self.evaluation_cells if chain.phase == "evaluate" else self.tuning_cells).extend(
-                cells)
+            kept = self.evaluation_cells if chain.phase == "evaluate" else self.tuning_cells
+            kept.setdefault(chain.point, []).extend(cells)
             for cell in cells:
                 self.submit(chain, cell)
             if not chain.waiting:
@@ -180,7 +131,7 @@ class Engine:
         selection = select_lr(judge(pd.DataFrame([self.summaries[c.id] for c in tried])))
         chosen = chosen_rates(selection)[(chain.task, chain.model, chain.probe[0])]
         beyond = rate_beyond(chosen, chain.tried) \
-            if chain.phase == "tune" and self.grid.lr_extend else None
+            if chain.phase == "tune" and chain.grid.lr_extend else None
         if beyond is None:
             chain.lr, chain.phase = chosen, "evaluate"
         else:
@@ -199,7 +150,7 @@ class Engine:
             # a crashed cell fails its seed here, as a failed one does
             chain.seed_runs.setdefault(cell.seed, {})[length] = bool(solved)
             n_solved += bool(solved)
-        chain.outcomes = median_outcomes(chain.seed_runs, self.grid.seeds)
+        chain.outcomes = median_outcomes(chain.seed_runs, chain.grid.seeds)
         chain.probes.append({"task": chain.task, "model": chain.model, "seq_len": length,
                              "order": len(chain.probes), "reason": reason, "lr": chain.lr,
                              "n_seeds": len(cells), "n_solved_validation": n_solved,
@@ -271,8 +222,8 @@ def run_chains(grid: Grid, out: str | os.PathLike, chains: list[Chain], *, n_job
             except BaseException:
                 stop_workers(run.executor)
                 raise
-        write_tables(store, run)
         record["cell_commits"] = cell_commits(run.summaries.values())
+        write_tables(store, run, record)
         if grid.search == "horizon":
             write_search_table(store, chains)
     return run
@@ -283,7 +234,8 @@ def run_grid(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: s
     """Run (or resume) every cell of ``grid`` into the folder ``out``."""
     return run_chains(grid, out, grid_chains(grid), n_jobs=n_jobs, backend=backend,
                       scheduler=scheduler, progress=progress,
-                      planned=grid.cells() + grid.tuning_cells()).outcome()
+                      planned=[cell for _, point in points(grid)
+                               for cell in point.cells() + point.tuning_cells()]).outcome()
 
 
 def run_search(grid: Grid, out: str | os.PathLike, *, n_jobs: int = -1, backend: str = "loky",

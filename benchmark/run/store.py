@@ -5,6 +5,7 @@
     summary.csv           one row per cell, as measured (``load_summary`` judges it on read)
     curves.parquet        long: task, model, seq_len, seed, step, metric, value
     gradients.parquet     long: task, model, seq_len, seed, step, kind, t, value
+    scale/<point>/        a budget sweep's other points: their tables, their cells in cells/
 
 Every file is written to a temporary name and ``os.replace``d, so a killed run leaves only
 whole files. Only the process that owns the folder writes to it (workers return plain data).
@@ -13,21 +14,21 @@ whole files. Only the process that owns the folder writes to it (workers return 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from benchmark.run.config import Cell
+from benchmark.run.folder_lock import lock_folder
 from benchmark.run.integrity import check_identity, is_partial_write
 from benchmark.run.judgement import judge
+from benchmark.run.scale import SCALE_DIR
 from benchmark.run.schema import (
     CHECKSUM,
     CURVE_COLUMNS,
@@ -76,58 +77,14 @@ def atomic_write_text(path: Path, text: str) -> None:
 class RunStore:
     """Reads and writes one run folder."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, cells_dir: str | os.PathLike | None = None):
         self.root = Path(root)
-        self.cells_dir = self.root / "cells"
+        # a budget point's tables lie in a folder of their own, its cells in the run's
+        self.cells_dir = Path(cells_dir) if cells_dir is not None else self.root / "cells"
 
-    # --- locking --------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the folder; a second writer is refused, not queued.
-        The lock is an flock on the folder itself: the kernel drops it when the process dies,
-        so a killed run never leaves it stale, and there is no lock file to delete.
-        A folder that holds files but no run of this tool is refused: a run never writes over
-        (or cleans up) someone else's files."""
-        try:
-            exists = self.root.exists()
-        except OSError as err:  # a name over the file system's limit, a loop of links
-            raise UsageError(f"--out {str(self.root)[:80]}...: cannot use it "
-                             f"({err.strerror})") from None
-        if exists and not self.root.is_dir():
-            raise UsageError(f"--out {self.root} is a file, not a folder")
-        if self.cells_dir.exists() and not self.cells_dir.is_dir():
-            raise UsageError(f"{self.cells_dir} is a file, where a run keeps its cells; move "
-                             "it away and rerun")
-        folders = sorted(p.name for p in self.cells_dir.glob("*.npz") if p.is_dir()) \
-            if self.cells_dir.is_dir() else []
-        if folders:
-            raise UsageError(f"{self.cells_dir / folders[0]} is a folder where a cell file "
-                             "belongs; move it away and rerun")
-        ours = {".lock"}  # a run that is starting holds only its lock
-        if self.root.is_dir() and any(p.name not in ours for p in self.root.iterdir()) \
-                and self.read_run() is None:
-            raise UsageError(f"--out {self.root} holds files but no run.json of a longdep run; "
-                             "choose an empty or new folder")
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            # the lock is held on the folder itself, which no one deletes while a run works in
-            # it (a lock file could be deleted, and a second run would then take its own)
-            handle = os.open(self.root, os.O_RDONLY)
-            if not os.access(self.root, os.W_OK):
-                os.close(handle)
-                raise PermissionError(13, "Permission denied")
-        except OSError as err:
-            raise UsageError(f"--out {self.root}: cannot write there ({err.strerror})") from None
-        try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise UsageError(f"{self.root} is in use by another run; wait for it to finish "
-                                 "or choose another --out") from None
-            (self.root / ".lock").unlink(missing_ok=True)  # left by a version that used one
-            yield
-        finally:
-            os.close(handle)
+    def lock(self):
+        """Hold an exclusive lock on the folder (benchmark/run/folder_lock.py)."""
+        return lock_folder(self)
 
     # --- run metadata ---------------------------------------------------------------------
     def read_run(self) -> dict | None:
@@ -206,7 +163,8 @@ class RunStore:
         """Delete what a killed writer left (call only while holding the lock): temporary files
         of ``atomic_write`` (``.<name>.<8 random>.tmp`` beside a file the suite writes) and a
         killed report's staging folder. Anything else, a user's ``.notes.tmp`` included, stays."""
-        partial = [p for folder in (self.root, self.cells_dir) if folder.is_dir()
+        folders = [self.root, self.cells_dir, *sorted(self.root.glob(f"{SCALE_DIR}/*/"))]
+        partial = [p for folder in folders if folder.is_dir()  # (scale/*: a sweep's points)
                    for p in folder.iterdir() if p.is_file() and is_partial_write(p)]
         for path in partial:
             path.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from benchmark.run.config import Cell, Grid
 from benchmark.run.lr_selection import select_lr
+from benchmark.run.scale import ANCHOR, SCALE_DIR, points
 from benchmark.run.search import validation_bracket
 from benchmark.run.store import RunStore, atomic_write
 
@@ -26,25 +27,45 @@ def in_grid_order(grid: Grid, cells: list[Cell], tuning: bool = False) -> list[C
     return sorted({cell.id: cell for cell in cells}.values(), key=position)
 
 
-def write_tables(store: RunStore, run) -> None:
-    """summary.csv and the long tables of the evaluation cells; the tuning cells' summary
-    and the learning-rate selection where rates were tuned."""
-    store.write_tables(in_grid_order(run.grid, run.evaluation_cells))
-    if run.tuning_cells:
-        store.write_tables(in_grid_order(run.grid, run.tuning_cells, tuning=True),
-                           prefix="tuning_")
-        selection = select_lr(store.load_summary(prefix="tuning_"))
-        atomic_write(store.root / "lr_selection.csv", lambda h: selection.to_csv(h, index=False))
+def point_store(store: RunStore, label: str) -> RunStore:
+    """Where a budget point's tables go: the run folder for the anchor, ``scale/<label>/``
+    for the others (their cells stay in the run's ``cells/``)."""
+    if label == ANCHOR:
+        return store
+    return RunStore(store.root / SCALE_DIR / label, cells_dir=store.cells_dir)
+
+
+def write_tables(store: RunStore, run, record: dict | None = None) -> None:
+    """Per budget point (one without --scale): summary.csv and the long tables of its
+    evaluation cells, its tuning cells' summary and its learning-rate selection; a point
+    other than the anchor also gets a run.json (its own grid, the run's environment), so its
+    folder reads as an ordinary run."""
+    for label, grid in points(run.grid):
+        target = point_store(store, label)
+        target.root.mkdir(parents=True, exist_ok=True)
+        if label != ANCHOR and record is not None:
+            target.write_run({**record, "grid": grid.to_dict(),
+                              "budget_point": {"label": label, "run": "../.."}})
+        target.write_tables(in_grid_order(grid, run.evaluation_cells.get(label, [])))
+        tuning = run.tuning_cells.get(label, [])
+        if tuning:
+            target.write_tables(in_grid_order(grid, tuning, tuning=True), prefix="tuning_")
+            selection = select_lr(target.load_summary(prefix="tuning_"))
+            atomic_write(target.root / "lr_selection.csv",
+                         lambda h, t=selection: t.to_csv(h, index=False))
 
 
 def write_search_table(store: RunStore, chains) -> None:
-    """search.csv: every probe of every chain, with the chain's (median seed's) validation
-    bracket."""
-    rows = []
+    """search.csv of each budget point: every probe of every chain, with the chain's (median
+    seed's) validation bracket."""
+    rows: dict[str, list[dict]] = {}
     for chain in chains:
         found = validation_bracket(chain.outcomes)
         for row in chain.probes:
-            rows.append({**row, "bracket_solved": found.solved,
-                         "bracket_failed": found.failed if found.failed is not None else -1})
-    table = pd.DataFrame(rows)
-    atomic_write(store.root / "search.csv", lambda h: table.to_csv(h, index=False))
+            rows.setdefault(chain.point, []).append(
+                {**row, "bracket_solved": found.solved,
+                 "bracket_failed": found.failed if found.failed is not None else -1})
+    for label, probes in rows.items():
+        table = pd.DataFrame(probes)
+        atomic_write(point_store(store, label).root / "search.csv",
+                     lambda h, t=table: t.to_csv(h, index=False))

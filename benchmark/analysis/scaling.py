@@ -1,0 +1,159 @@
+"""Horizons as a function of budget: a scaling sweep's points (benchmark/run/scale.py) read
+side by side.
+
+Per (budget point, task, model) the horizon is measured as everywhere else, with the seed as
+the unit (``horizon_stats.median_horizon``). Along each scaled key, the growth of the horizon
+with the budget is the Theil-Sen slope of log horizon on log budget over every seed's own
+horizon (the geometric middle of its bracket); a seed whose bracket is open (it failed the
+shortest length, or held the longest) has no such middle and is left out, and counted, so a
+slope never rests on a number the data do not hold. The budget of steps, batch and training
+set is its own value; that of width and depth is the parameter count, which both change.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from benchmark.analysis.horizon_stats import median_horizon, seed_brackets
+from benchmark.run.schema import usable
+from benchmark.run.store import RunStore
+from core.rules import CONFIDENCE
+
+BUDGET_OF = {"steps": "steps", "batch_size": "batch_size", "train_size": "train_size",
+             "hidden_size": "n_params", "layers": "n_params"}  # the x of each key's slope
+
+
+def point_folders(root: Path) -> list[tuple[str, Path]]:
+    """(label, folder) of every budget point of a run: the run itself (label ""), then each
+    ``scale/<label>/`` that holds a summary."""
+    from benchmark.run.scale import SCALE_DIR
+
+    folders = [("", root)]
+    scale = root / SCALE_DIR
+    if scale.is_dir():
+        folders += [(p.name, p) for p in sorted(scale.iterdir())
+                    if (p / "summary.csv").exists()]
+    return folders
+
+
+def _depth(spec: str) -> int:
+    from models import model_depth
+
+    return model_depth(spec)
+
+
+def scaling_table(root: Path, base_models: dict[str, str]) -> pd.DataFrame:
+    """One row per (budget point, task, model): the point's settings, the model's median
+    parameter count there, and the seed-as-unit horizon. ``base_models`` maps a point's
+    model spec to the anchor's spec it came from (benchmark/run/scale.py's base_models)."""
+    rows = []
+    for label, folder in point_folders(root):
+        summary = usable(RunStore(folder).load_usable_summary())
+        for (task, spec), cells in summary.groupby(["task", "model"], sort=False):
+            first = cells.iloc[0]
+            seeds = seed_brackets(cells[["seq_len", "seed", "solved"]])
+            rows.append({"point": label, "task": task, "model": base_models.get(spec, spec),
+                         "spec": spec, "steps": int(first["steps"]),
+                         "hidden_size": int(cells["hidden_size"].median()),
+                         "layers": _depth(spec), "batch_size": int(first["batch_size"]),
+                         "train_size": int(first["train_size"]),
+                         "n_params": int(cells["n_params"].median()),
+                         **median_horizon(seeds["seed_low"], seeds["seed_high"]),
+                         "seed_lows": seeds["seed_low"].tolist(),
+                         "seed_highs": seeds["seed_high"].tolist()})
+    return pd.DataFrame(rows)
+
+
+def along(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The rows of the sweep of one key: the anchor and every point that changes that key
+    alone (a point's label names the keys it changes)."""
+    alone = table["point"].str.fullmatch(rf"{key}=\d+") | (table["point"] == "")
+    return table[alone].sort_values(key)
+
+
+def seed_middles(lows, highs) -> tuple[np.ndarray, int]:
+    """Each closed bracket's geometric middle, and how many brackets were open (left out)."""
+    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    closed = (lows > 0) & np.isfinite(highs)
+    return np.sqrt(lows[closed] * highs[closed]), int((~closed).sum())
+
+
+def slope(rows: pd.DataFrame, budget: str) -> dict:
+    """Theil-Sen slope of log horizon on log budget over the seeds' closed brackets, with its
+    interval; NaN where fewer than two budgets hold a closed bracket."""
+    xs, ys, open_ = [], [], 0
+    for row in rows.itertuples():
+        middles, n_open = seed_middles(row.seed_lows, row.seed_highs)
+        xs += [float(getattr(row, budget))] * len(middles)
+        ys += middles.tolist()
+        open_ += n_open
+    x, y = np.log10(np.asarray(xs, float)), np.log10(np.asarray(ys, float))
+    if np.unique(x).size < 2:
+        return {"slope": math.nan, "slope_low": math.nan, "slope_high": math.nan,
+                "n_seed_points": len(xs), "n_open": open_}
+    fit, _, low, high = stats.theilslopes(y, x, alpha=CONFIDENCE)
+    return {"slope": float(fit), "slope_low": float(low), "slope_high": float(high),
+            "n_seed_points": len(xs), "n_open": open_}
+
+
+def stops_growing(rows: pd.DataFrame) -> bool:
+    """Whether the median seed's horizon at the largest budget is no longer than at the one
+    below it (a plateau): read on the brackets' lower ends, which are probed lengths."""
+    if len(rows) < 2:
+        return False
+    top, below = rows.iloc[-1], rows.iloc[-2]
+    return bool(below["seed_median_low"] > 0 and np.isfinite(top["seed_median_high"])
+                and top["seed_median_low"] <= below["seed_median_low"])
+
+
+def slopes(table: pd.DataFrame, scaled: list[str]) -> pd.DataFrame:
+    """Per (task, model, scaled key): the slope of log horizon on log budget, with its
+    interval, and whether the horizon stopped growing at the top of the sweep."""
+    rows = []
+    for key in scaled:
+        sweep = along(table, key)
+        for (task, model), mine in sweep.groupby(["task", "model"], sort=False):
+            mine = mine.sort_values(BUDGET_OF[key])
+            rows.append({"task": task, "model": model, "key": key, "budget": BUDGET_OF[key],
+                         "n_points": len(mine), "lowest": mine[BUDGET_OF[key]].min(),
+                         "highest": mine[BUDGET_OF[key]].max(),
+                         **slope(mine, BUDGET_OF[key]),
+                         "never_held": bool((mine["seed_median_low"] == 0).all()),
+                         "stops_growing": stops_growing(mine)})
+    return pd.DataFrame(rows)
+
+
+def orderings(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task and pair of models: at how many budget points the first's median-seed
+    bracket lies wholly above the second's, wholly below, or overlaps; an ordering that
+    holds at every point is ``always``, one that reverses somewhere ``flips``."""
+    rows = []
+    for task, mine in table.groupby("task", sort=False):
+        models = list(dict.fromkeys(mine["model"]))
+        at = {(r.point, r.model): r for r in mine.itertuples()}
+        labels = list(dict.fromkeys(mine["point"]))
+        for i, a in enumerate(models):
+            for b in models[i + 1:]:
+                above = below = tied = 0
+                for point in labels:
+                    if (point, a) not in at or (point, b) not in at:
+                        continue
+                    ra, rb = at[(point, a)], at[(point, b)]
+                    if ra.seed_median_low >= rb.seed_median_high:
+                        above += 1
+                    elif rb.seed_median_low >= ra.seed_median_high:
+                        below += 1
+                    else:
+                        tied += 1
+                n = above + below + tied
+                verdict = ("flips" if above and below else
+                           "always above" if above == n else "always below" if below == n
+                           else "overlaps somewhere")
+                rows.append({"task": task, "a": a, "b": b, "n_points": n, "a_above": above,
+                             "a_below": below, "overlap": tied, "verdict": verdict})
+    return pd.DataFrame(rows)

@@ -1,0 +1,187 @@
+"""The report's budget section and figures (only for a run made with ``--scale``): each
+model's horizon against training steps and against parameters, the slope of log horizon on
+log budget, which orderings between models hold at every budget, and a width x depth map
+where those keys were crossed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from benchmark.analysis.scaling import along, orderings, slopes
+from benchmark.report.markdown import frame_table
+from benchmark.report.page import SCREEN, Page
+from benchmark.report.plotting import (
+    drawable_span,
+    legend_below,
+    palette,
+    panels,
+    plain_log,
+    task_title,
+)
+
+AXIS_NAMES = {"steps": "training steps", "batch_size": "batch size (sequences)",
+              "train_size": "training set (sequences)", "n_params": "parameters"}
+KEY_NAMES = {"steps": "training steps", "hidden_size": "width (hidden units)",
+             "layers": "depth (layers)", "batch_size": "batch size",
+             "train_size": "training-set size"}
+
+
+def scaled_keys(grid: dict) -> list[str]:
+    """The keys the run varied one at a time, in the sweep's order."""
+    return list(grid.get("scale", {}))
+
+
+def _middle(low: float, high: float) -> float:
+    return math.sqrt(low * high) if low > 0 and np.isfinite(high) else math.nan
+
+
+def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
+                   page: Page = SCREEN) -> None:
+    """A row per scaled key, a panel per task: x the budget (log), y the horizon (log): per
+    model the median seed's bracket as a bar at each budget (an arrow where it is open above;
+    from the axis floor where nothing held), a line through the closed brackets' middles."""
+    tasks = list(dict.fromkeys(table["task"]))
+    fig, axes = panels(page, len(tasks), rows=len(keys), height=3.2)
+    colours = palette(models)
+    ends = pd.concat([table["seed_median_low"], table["seed_median_high"]])
+    ends = ends[(ends > 0) & np.isfinite(ends)]  # probed lengths
+    floor = ends.min() / 2 if len(ends) else 1.0  # where "held nothing" is drawn from
+    ceiling = ends.max() * 2 if len(ends) else 4.0  # where "held the longest" points to
+    for r, key in enumerate(keys):
+        sweep = along(table, key)
+        budget = "n_params" if key in ("hidden_size", "layers") else key
+        for c, task in enumerate(tasks):
+            ax = axes[r][c]
+            rows = sweep[sweep["task"] == task]
+            spread = {m: 1 + 0.03 * (i - (len(models) - 1) / 2) for i, m in enumerate(models)}
+            for model in models:
+                mine = rows[rows["model"] == model].sort_values(budget)
+                if mine.empty:
+                    continue
+                x = mine[budget].to_numpy(float) * spread[model]  # apart, not hidden
+                for xi, row in zip(x, mine.itertuples(), strict=True):
+                    low, high = drawable_span(row.seed_median_low, row.seed_median_high,
+                                              floor, ceiling)
+                    ax.plot([xi, xi], [low, high], "-", color=colours[model], lw=4, alpha=0.45)
+                    if not np.isfinite(row.seed_median_high):
+                        ax.plot(xi, ceiling, "^", color=colours[model], ms=5)
+                middles = [_middle(r.seed_median_low, r.seed_median_high)
+                           for r in mine.itertuples()]
+                ax.plot(x, middles, "o-", color=colours[model], lw=1.2, ms=4,
+                        label=model)
+            ax.set_ylim(floor * 0.8, ceiling * 1.25)
+            plain_log(ax.xaxis, ax.set_xscale)
+            plain_log(ax.yaxis, ax.set_yscale)
+            ax.set_xlabel(f"{AXIS_NAMES[budget]} (log scale)"
+                          + (f", by {KEY_NAMES[key]}" if budget == "n_params" else ""))
+            ax.set_ylabel("horizon T (steps, log scale)" if c == 0 else "")
+            ax.set_title(task_title(task, page))
+    legend_below(fig, {m: labels.get(m, m) for m in models})
+    page.save(fig, path)
+
+
+def crossed_map(table: pd.DataFrame, grid: dict, models, labels, path,
+                page: Page = SCREEN) -> None:
+    """Width x depth (the two crossed keys), a panel per (task, model): the colour is the
+    median seed's horizon (its bracket's lower end), the text its bracket and seed count."""
+    first, second = [k for k in grid["scale"] if k in grid.get("scale_cross", [])][:2]
+    pairs = [(t, m) for t in dict.fromkeys(table["task"]) for m in models
+             if ((table["task"] == t) & (table["model"] == m)).any()]
+    fig, axes = panels(page, len(pairs), width=2.8, height=2.6)
+    values_a, values_b = sorted(grid["scale"][first]), sorted(grid["scale"][second])
+    top = max(table["seed_median_low"].max(), 1)
+    for ax, (task, model) in zip(axes[0], pairs, strict=True):
+        rows = table[(table["task"] == task) & (table["model"] == model)]
+        grid_values = np.full((len(values_b), len(values_a)), np.nan)
+        for row in rows.itertuples():
+            a, b = getattr(row, first), getattr(row, second)
+            if a in values_a and b in values_b:
+                i, j = values_b.index(b), values_a.index(a)
+                grid_values[i, j] = row.seed_median_low
+                high = "∞" if not np.isfinite(row.seed_median_high) else \
+                    f"{row.seed_median_high:g}"
+                ax.text(j, i, f"[{row.seed_median_low:g}, {high})\nn={row.n_seeds}",
+                        ha="center", va="center", fontsize=6)
+        ax.imshow(np.log10(np.maximum(grid_values, 1)), cmap="viridis", vmin=0,
+                  vmax=math.log10(top), origin="lower", aspect="auto", alpha=0.8)
+        ax.set_xticks(range(len(values_a)), [str(v) for v in values_a])
+        ax.set_yticks(range(len(values_b)), [str(v) for v in values_b])
+        ax.set_xlabel(KEY_NAMES[first])
+        ax.set_ylabel(KEY_NAMES[second])
+        ax.set_title(f"{task_title(task, page)}\n{labels.get(model, model)}", fontsize=8)
+    page.save(fig, path)
+
+
+def _bracket(low: float, high: float) -> str:
+    return f"[{low:g}, {'∞' if not np.isfinite(high) else f'{high:g}'})"
+
+
+def _slope_text(row) -> str:
+    if not np.isfinite(row.slope):
+        return f"– ({row.n_seed_points} closed seed brackets)"
+    return (f"{row.slope:.2f} [{row.slope_low:.2f}, {row.slope_high:.2f}] "
+            f"({row.n_seed_points} seeds' brackets, {row.n_open} open left out)")
+
+
+def opening(slope_table: pd.DataFrame, orders: pd.DataFrame, labels: dict) -> list[str]:
+    """What the budget changes and what it does not, from the tables, one line each."""
+    lines = []
+    for row in slope_table.itertuples():
+        name = labels.get(row.model, row.model)
+        if row.never_held:
+            what = f"stays below the shortest length at every {KEY_NAMES[row.key]} tried"
+        elif np.isfinite(row.slope_low) and row.slope_low > 0:
+            what = f"grows with {KEY_NAMES[row.key]} (slope {row.slope:.2f}, interval above 0)"
+        elif np.isfinite(row.slope_high) and row.slope_high < 0:
+            what = f"shrinks with {KEY_NAMES[row.key]}"
+        else:
+            what = f"is not shown to change with {KEY_NAMES[row.key]}"
+        plateau = "; it stopped growing at the top of the sweep" if row.stops_growing else ""
+        lines.append(f"- **{row.task}**, {name}: the horizon {what}{plateau}.")
+    for row in orders[orders["verdict"] != "overlaps somewhere"].itertuples():
+        a, b = labels.get(row.a, row.a), labels.get(row.b, row.b)
+        if row.verdict == "flips":
+            lines.append(f"- **{row.task}**: {a} and {b} swap places with the budget ({a} "
+                         f"above at {row.a_above} of {row.n_points} points, below at "
+                         f"{row.a_below}).")
+        else:
+            lines.append(f"- **{row.task}**: {a} lies {row.verdict.split()[1]} {b} at every "
+                         f"one of the {row.n_points} budgets (median seeds' brackets apart).")
+    return lines
+
+
+def scaling_section(table: pd.DataFrame, grid: dict, labels: dict,
+                    figure_lines) -> list[str]:
+    """The report's budget section; ``figure_lines(name)`` links a drawn figure."""
+    if table.empty:
+        return []
+    keys = scaled_keys(grid)
+    slope_table = slopes(table, keys)
+    orders = orderings(table)
+    shown = table.assign(model=[labels.get(m, m) for m in table["model"]],
+                         horizon=[_bracket(r.seed_median_low, r.seed_median_high)
+                                  + f" in {_bracket(r.seed_ci_low, r.seed_ci_high)} "
+                                  f"(n = {r.n_seeds})" for r in table.itertuples()],
+                         point=[p or "(as given)" for p in table["point"]])
+    slope_shown = slope_table.assign(model=[labels.get(m, m) for m in slope_table["model"]],
+                                     slope=[_slope_text(r) for r in slope_table.itertuples()])
+    return ["## Budget", "",
+            "The same search at each budget point: the grid as given, and each scaled key "
+            "varied alone through it" + (" (crossed keys: " + ", ".join(
+                grid.get("scale_cross", [])) + ")" if grid.get("scale_cross") else "")
+            + ". What the budget changes, and what it does not:", "",
+            *opening(slope_table, orders, labels), "",
+            *figure_lines("scaling"), *figure_lines("scaling_map"),
+            "Slope of log10 horizon on log10 budget (Theil–Sen over every seed's closed "
+            "bracket, geometric middle; 95 % interval). A seed that failed the shortest length "
+            "or held the longest has no closed bracket and is left out, and counted:", "",
+            frame_table(slope_shown[["task", "model", "key", "lowest", "highest", "slope"]]
+                        .rename(columns={"key": "scaled", "lowest": "from", "highest": "to",
+                                         "slope": "slope [interval] (seeds)"})), "",
+            "Every point: the median seed's bracket in the order-statistic interval for the "
+            "median:", "",
+            frame_table(shown[["task", "model", "point", "steps", "hidden_size", "layers",
+                               "n_params", "horizon"]]), ""]

@@ -62,6 +62,14 @@ def test_shipped_presets_load(name):
         assert {"selective_copy", "associative_recall", "flip_flop", "delayed_xor"} <= \
             set(grid.tasks) and grid.extrapolate == (2.0, 4.0, 8.0, 16.0)
         return
+    if name == "scaling":  # the classic four and chrono LSTM at steps x 3, width x 3, depth 2
+        assert set(grid.models) == {"rnn", "rnn:init=identity:nonlinearity=relu", "gru", "lstm",
+                                    "lstm:chrono=auto"}
+        assert {"bit_memory", "copy_memory", "adding"} <= set(grid.tasks)
+        scale = dict(grid.scale)
+        assert len(scale["steps"]) == 3 and len(scale["hidden_size"]) >= 3 and \
+            scale["layers"] == (1, 2)
+        return
     if name == "zoo_tuned":  # the zoo with per-cell rates: every other setting the zoo's,
         # so its evaluation cells at the zoo's rate are the zoo's own (same ids)
         zoo = load_grid("zoo")

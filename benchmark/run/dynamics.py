@@ -1,6 +1,9 @@
 """The dynamics of a recurrent core along its own trajectory on task inputs: the top-k
 Lyapunov exponents of the state map s_t = F(s_{t-1}, x_t), by the QR method (Benettin,
-Galgani, Giorgilli & Strelcyn 1980, as Engelken, Wolf & Abbott 2023 use it for RNNs).
+Galgani, Giorgilli & Strelcyn 1980, as Engelken, Wolf & Abbott 2023 use it for RNNs), the
+growth of the leading direction over the whole trajectory (the largest singular value of the
+product of state Jacobians), and the time constants of the units where the architecture
+defines them (models/retention.py).
 
 Any core with nn.LSTM's call signature is covered, plug-ins and stacks included: the state is
 whatever the core returns (a tensor, or a tuple of them, flattened per sample into one vector
@@ -20,6 +23,8 @@ import copy
 import numpy as np
 import torch
 from torch.func import jvp, vmap
+
+from models.retention import retention
 
 
 class FlatState:
@@ -48,6 +53,14 @@ def lyapunov_spectrum(core: torch.nn.Module, x: torch.Tensor, k: int = 8,
                       qr_every: int = 1, warmup: int = 0) -> np.ndarray:
     """The k largest Lyapunov exponents (nats per step) of ``core`` driven by ``x`` (B, T, D),
     from its zero state; the first ``warmup`` steps only settle the directions. Float64."""
+    return lyapunov_run(core, x, k, qr_every, warmup)[0]
+
+
+def lyapunov_run(core: torch.nn.Module, x: torch.Tensor, k: int = 8, qr_every: int = 1,
+                 warmup: int = 0) -> tuple[np.ndarray, float]:
+    """(the exponents, log10 of the growth of the leading direction over the whole
+    trajectory): the second is the QR method's estimate of the largest singular value of the
+    product of the state Jacobians over the T steps, averaged over trajectories in log."""
     core = core.double()
     x = x.double()
     with torch.no_grad():
@@ -84,14 +97,39 @@ def lyapunov_spectrum(core: torch.nn.Module, x: torch.Tensor, k: int = 8,
                 steps += since
             since = 0
     exponents = (sums / max(steps, 1)).mean(dim=0)
-    return np.sort(exponents.detach().cpu().numpy())[::-1]
+    # (the leading column's sum: log |R_11| accumulated, the top direction's growth)
+    growth = float(sums[:, 0].mean() / np.log(10)) if steps else 0.0
+    return np.sort(exponents.detach().cpu().numpy())[::-1], growth
 
 
 SPECTRUM_TRAJECTORIES = 8  # probe samples the spectrum averages over: its cost, bounded
 
 
-def spectrum_of(model: torch.nn.Module, x: torch.Tensor, k: int) -> list[float]:
-    """A cell's spectrum now: the top ``k`` exponents of a float64 copy of its core (the cell
-    trains on, untouched) along the first probe samples' trajectories."""
-    core = copy.deepcopy(model.core)
-    return [float(v) for v in lyapunov_spectrum(core, x[:SPECTRUM_TRAJECTORIES], k)]
+TAU_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def time_constants(core: torch.nn.Module, x: torch.Tensor) -> dict:
+    """Quantiles over units, steps and trajectories of tau = -1 / ln a, a the retention the
+    architecture defines (models/retention.py; inf where a = 1); empty where it has none."""
+    found = retention(core, x)
+    if found is None:
+        return {}
+    what, kept = found
+    kept = kept.double().clamp(0.0, 1.0)
+    tau = torch.where(kept < 1, -1.0 / torch.log(kept.clamp_min(1e-300)),
+                      torch.full_like(kept, float("inf")))
+    values = np.quantile(tau.flatten().cpu().numpy(), TAU_QUANTILES)
+    return {"retention": what, "tau_quantiles": {f"{q:g}": float(v)
+                                                 for q, v in zip(TAU_QUANTILES, values,
+                                                                 strict=True)}}
+
+
+def dynamics_of(model: torch.nn.Module, x: torch.Tensor, k: int) -> dict:
+    """A cell's dynamics now, on a float64 copy of its core (the cell trains on, untouched)
+    along the first probe samples' trajectories: the top ``k`` Lyapunov exponents, the log10
+    growth of the leading direction over the trajectory, and the time constants."""
+    core = copy.deepcopy(model.core).double()
+    x = x[:SPECTRUM_TRAJECTORIES].double()
+    exponents, growth = lyapunov_run(core, x, k)
+    return {"lyapunov": [float(v) for v in exponents], "log10_growth": growth,
+            **time_constants(core, x)}

@@ -31,7 +31,7 @@ from benchmark.run.data import (  # held_out_sets: a test patches it here
     held_out_sets,
     training_batches,
 )
-from benchmark.run.dynamics import spectrum_of
+from benchmark.run.dynamics import dynamics_of
 from benchmark.run.extrapolation import score_longer
 from benchmark.run.schema import CURVE_COLUMNS, ColumnLog
 from core.rules import PROFILE_FRACTIONS, beats_baseline
@@ -197,9 +197,9 @@ def _train(cell: Cell, s: Session, curve: ColumnLog, grads: gradients.GradientLo
 
 
 def _spectrum(cell: Cell, s: Session, out: Outcome, moment: str | None) -> None:
-    """The Lyapunov spectrum at ``moment`` (init, mid, end), where the cell asks for it."""
+    """The dynamics at ``moment`` (init, mid, end), where the cell asks for them."""
     if cell.lyapunov and moment:
-        out.spectra[moment] = spectrum_of(s.model, s.probe[0], cell.lyapunov)
+        out.spectra[moment] = dynamics_of(s.model, s.probe[0], cell.lyapunov)
 
 
 def validation_name(task) -> str:
@@ -260,13 +260,13 @@ def _summary(cell: Cell, s: Session, out: Outcome) -> dict:
 def _asked_records(cell: Cell, s: Session, out: Outcome) -> dict:
     """What a cell records only when asked, so the records of runs without it keep their
     columns: extrapolation (read after the test, never before: no decision sees it) and the
-    Lyapunov spectra."""
+    dynamics (Lyapunov spectra, growth, time constants)."""
     records = {}
     if cell.extrapolate:
         records["extrapolation"] = score_longer(cell, s.task, s.model, _evaluate,
                                                 out.status == "ok")
     if cell.lyapunov:
-        records["lyapunov_spectra"] = json.dumps(out.spectra)
+        records["dynamics"] = json.dumps(out.spectra)
     return records
 
 

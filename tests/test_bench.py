@@ -44,9 +44,13 @@ def test_bench_quick_writes_tables_and_summary(tmp_path):
                           / times_by[(f"{row.model}:scan=parallel", row.seq_len)])
     assert scan["scan_memory_ratio"].notna().any()
     tracking = pd.read_csv(tmp_path / "tracking.csv")
-    assert (tracking["seconds_off"] > 0).all()
+    assert (tracking["seconds_off"] > 0).all() and (tracking["grad_every"] == 10).all()
+    dynamics = pd.read_csv(tmp_path / "dynamics.csv")
+    assert set(dynamics["model"]) == {"rnn", "gru", "lstm"} and (dynamics["lyapunov"] == 8).all()
+    assert np.allclose(dynamics["overhead"], dynamics["seconds_on"] / dynamics["seconds_off"] - 1)
     text = (tmp_path / "bench.md").read_text()
     assert "Seconds per training step" in text and "scratch LSTM" in text
+    assert "## Dynamics diagnostics overhead" in text
     # what was tried to get there (docs/PERFORMANCE.md) follows the measurements
     performance = (Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md")
     assert performance.read_text().splitlines()[0] in text

@@ -62,6 +62,7 @@ TARGETS = {  # the scratch LSTM's step time at most this multiple of nn.LSTM's, 
 MEMORY_TARGET = 1.5
 EFFICIENCY_TARGET = 0.9
 TRACKING_TARGET = 0.10
+DYNAMICS_TARGET = 0.10  # issue 27: cheap enough to stay on by default
 
 
 def _train_step_fn(model_key: str, seq_len: int, device: str):
@@ -179,25 +180,42 @@ def scaling(steps: int = 600, models: tuple[str, ...] = SCALING_MODELS) -> pd.Da
     return table
 
 
-def tracking_overhead(repeats: int = 3, steps: int = 1000) -> pd.DataFrame:
-    """Cell time with gradient tracking at its default cadence against tracking off, on the
-    same cell (tracking does not touch the RNG, so both train identically), on a cell of the
-    reference preset's budget (1000 steps)."""
+def overhead(changes: dict, models: tuple[str, ...], repeats: int = 3, steps: int = 1000,
+             seq_len: int = 100, off: dict | None = None) -> pd.DataFrame:
+    """Cell time with ``changes`` (a diagnostic switched on) against the cell without them
+    (with ``off``'s settings): no diagnostic touches the training RNG, so both train
+    identically. A cell of the reference preset's budget (1000 steps, hidden 32) at a low
+    rate: no early stop, equal work."""
     rows = []
-    for model in ("rnn", "lstm"):
-        base = Cell(task="adding", model=model, seq_len=100, seed=0, steps=steps,
-                    hidden_size=32, lr=1e-5)  # a low rate: no early stop, equal work
-        on_off = {"on": base, "off": Cell(**{**base.__dict__, "grad_every": 0})}
+    for model in models:
+        base = Cell(task="adding", model=model, seq_len=seq_len, seed=0, steps=steps,
+                    hidden_size=32, lr=1e-5, **(off or {}))
+        on_off = {"on": Cell(**{**base.__dict__, **changes}), "off": base}
         samples: dict[str, list[float]] = {"on": [], "off": []}
         train_cell(base)  # warm-up
         for _ in range(repeats):
             for name, cell in on_off.items():
                 samples[name].append(train_cell(cell).summary["wall_seconds"])
-        on, off = statistics.median(samples["on"]), statistics.median(samples["off"])
-        rows.append({"model": model, "seq_len": 100, "steps": steps,
-                     "grad_every": base.grad_every, "seconds_on": on, "seconds_off": off,
-                     "overhead": on / off - 1})
+        with_it, without = statistics.median(samples["on"]), statistics.median(samples["off"])
+        rows.append({"model": model, "seq_len": seq_len, "steps": steps, **changes,
+                     "seconds_on": with_it, "seconds_off": without,
+                     "overhead": with_it / without - 1})
     return pd.DataFrame(rows)
+
+
+def tracking_overhead(repeats: int = 3, steps: int = 1000) -> pd.DataFrame:
+    """Gradient tracking at its default cadence against tracking off."""
+    default = Cell.__dataclass_fields__["grad_every"].default
+    return overhead({"grad_every": default}, ("rnn", "lstm"), repeats, steps,
+                    off={"grad_every": 0})
+
+
+def dynamics_overhead(repeats: int = 3, steps: int = 1000, lengths=(100, 500)) -> pd.DataFrame:
+    """The dynamics diagnostics (8 Lyapunov exponents, growth, time constants at init, midway
+    and the end) against a cell as runs make it (gradient tracking on), at two lengths: their
+    cost grows with T as training's does."""
+    return pd.concat([overhead({"lyapunov": 8}, ("rnn", "gru", "lstm"), repeats, steps, n)
+                      for n in lengths], ignore_index=True)
 
 
 def environment() -> dict:
@@ -227,6 +245,7 @@ def main(argv=None) -> int:
         # --quick (the tests): two models keep the four scaling runs to a few seconds
         "scaling": scaling(30, ("rnn", "lstm")) if args.quick else scaling(600),
         "tracking": tracking_overhead(1, 30) if args.quick else tracking_overhead(),
+        "dynamics": dynamics_overhead(1, 30, (20,)) if args.quick else dynamics_overhead(),
     }
     tables["scan"] = scan_against_loop(tables["step_times"], tables["memory"])
     for name, table in tables.items():
@@ -235,7 +254,8 @@ def main(argv=None) -> int:
     atomic_write_text(out / "bench.json", json.dumps(env, indent=2, sort_keys=True))
     write_bench_report(out, tables, env, {"step_time": TARGETS, "memory": MEMORY_TARGET,
                                           "efficiency": EFFICIENCY_TARGET,
-                                          "tracking": TRACKING_TARGET})
+                                          "tracking": TRACKING_TARGET,
+                                          "dynamics": DYNAMICS_TARGET})
     print(f"wrote {out}/bench.md")
     return 0
 

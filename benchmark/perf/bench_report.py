@@ -119,6 +119,16 @@ def _scaling_and_tracking_lines(scaling: pd.DataFrame, tracking: pd.DataFrame,
         "grad_every steps plus five float64 through-time probes per cell.", ""]
 
 
+def _dynamics_lines(dynamics: pd.DataFrame, targets: dict) -> list[str]:
+    worst = dynamics["overhead"].max()
+    return ["## Dynamics diagnostics overhead", "", _md_table(dynamics), "",
+            f"Worst overhead {worst:+.1%} of a cell's time with `--lyapunov 8` (8 exponents, "
+            "the growth and the time constants at init, midway and the end, on 8 probe "
+            f"trajectories), target < {targets['dynamics']:.0%}: "
+            f"{_verdict(worst < targets['dynamics'])}. A cell that stops early pays the same "
+            "diagnostics over fewer training steps, so its share is higher.", ""]
+
+
 def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
                        targets: dict) -> None:
     """bench.md and bench.png from the measured ``tables`` (``scan`` being
@@ -128,7 +138,8 @@ def write_bench_report(out: Path, tables: dict[str, pd.DataFrame], env: dict,
     lines = _machine_lines(env) + _step_time_lines(times, env, targets) \
         + _memory_lines(tables["memory"], targets) \
         + _scan_lines(tables["scan"]) \
-        + _scaling_and_tracking_lines(tables["scaling"], tables["tracking"], targets)
+        + _scaling_and_tracking_lines(tables["scaling"], tables["tracking"], targets) \
+        + _dynamics_lines(tables["dynamics"], targets)
     notes = REPOSITORY / "docs" / "PERFORMANCE.md"
     if notes.exists():  # what was tried to get here, and the numbers of each attempt
         lines += [notes.read_text()]

@@ -136,6 +136,15 @@ def _analysis_commands(commands) -> None:
     halves.add_argument("run_b")
     halves.add_argument("--out", required=True, metavar="DIR",
                         help="write reproducibility.md, .csv and .png here")
+    dynamics = commands.add_parser("dynamics", help="each (task, model, seed) of a finished "
+                                   "run at initialisation: Lyapunov exponents, growth and time "
+                                   "constants on its task's inputs (dynamics_init.csv; the "
+                                   "report then sets them against the horizons)")
+    dynamics.add_argument("run_dir", help="a finished run folder, e.g. results/reference/zoo")
+    dynamics.add_argument("--length", default="100",
+                          help="the reference length whose inputs drive the models (default 100)")
+    dynamics.add_argument("--k", default="8", help="Lyapunov exponents to compute (default 8)")
+    dynamics.add_argument("--n-jobs", default="-1", help="parallel workers (-1: all cores)")
     verify = commands.add_parser("verify", help="recompute a run's cheapest cells at this "
                                  "commit and compare them with the stored ones, bit for bit")
     verify.add_argument("run_dir", help="a finished run folder, e.g. results/reference/quick")

@@ -195,6 +195,24 @@ def _command_verify(args) -> int:
     return 1
 
 
+def _command_dynamics(args) -> int:
+    from benchmark.run.dynamics_table import TABLE, write_dynamics_table
+
+    length = parse_value("--length", args.length, "int")
+    k = parse_value("--k", args.k, "int")
+    n_jobs = parse_value("--n-jobs", args.n_jobs, "int")
+    if length < 2:
+        raise UsageError(f"--length {length} is invalid; it must be an integer >= 2")
+    if not 1 <= k <= 64:
+        raise UsageError(f"--k {k} is invalid; it must be an integer from 1 to 64")
+    if n_jobs == 0 or n_jobs < -1:
+        raise UsageError(f"--n-jobs {n_jobs} is invalid; it must be a positive integer or -1")
+    table = write_dynamics_table(args.run_dir, length, k, n_jobs)
+    print(f"wrote {Path(args.run_dir) / TABLE}: {len(table)} (task, model, seed) at T = "
+          f"{length}; `benchmark report {args.run_dir}` sets them against the horizons")
+    return 0
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into the same unwinding as Ctrl-C (partial writes removed)."""
 
@@ -220,7 +238,8 @@ def _main(argv: list[str] | None) -> int:
                    "report": lambda: _command_report(args),
                    "compare": lambda: _command_compare(args),
                    "reproducibility": lambda: _command_reproducibility(args),
-                   "verify": lambda: _command_verify(args)}[args.command]
+                   "verify": lambda: _command_verify(args),
+                   "dynamics": lambda: _command_dynamics(args)}[args.command]
         return handler()
     except UsageError as err:
         print(f"longdep: error: {err}", file=sys.stderr)

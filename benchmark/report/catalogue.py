@@ -12,10 +12,12 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmark.analysis.mechanism import correlations
 from benchmark.report import (
     extrapolation_report,
     gradient_figures,
     length_figures,
+    mechanism_report,
     scaling_report,
     training_figures,
 )
@@ -192,6 +194,18 @@ FIGURES = (
            _text("Read off: a panel per task and model over the two crossed keys: the colour "
                  "is the median seed's horizon (the longest length it held, log colour scale), "
                  "the text its bracket and the number of seeds.")),
+
+    Figure("mechanism", "mechanism against outcome", lambda ctx: not ctx.mechanism.empty,
+           lambda ctx, path: mechanism_report.mechanism_figure(
+               ctx.mechanism, correlations(ctx.mechanism), ctx.models, ctx.labels, path,
+               ctx.page),
+           _text("Read off: a panel per diagnostic at initialisation, a point per (task, "
+                 "model): x the diagnostic's median over seeds (thin line: the seeds' "
+                 "range), y the median seed's horizon (the longest length it held; the bar "
+                 "up to the first length it failed, a triangle where it held the longest "
+                 "length run); colour the model, marker the task. A diagnostic that "
+                 "explains the horizons lines the points up; rho is Spearman's over the "
+                 "pairs with its 95 % bootstrap interval.")),
 
 )
 

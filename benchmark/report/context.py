@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.analysis import extrapolation, horizon_stats, scaling, stats, variants
+from benchmark.analysis import (
+    extrapolation,
+    horizon_stats,
+    mechanism,
+    scaling,
+    stats,
+    variants,
+)
 from benchmark.report.data import (
     focus_lengths,
     run_tasks,
@@ -51,6 +58,7 @@ class ReportContext:
     diagnostics: pd.DataFrame
     extrapolation: pd.DataFrame  # per cell and ratio, at each task's reference length
     scaling: pd.DataFrame  # per (budget point, task, model) of a --scale sweep (else empty)
+    mechanism: pd.DataFrame  # per (task, model): diagnostics at init and the horizon (or empty)
     single_length: bool  # one length per task: no length-sweep figures
     page: Page = SCREEN
 
@@ -102,6 +110,17 @@ def _scaling(root: Path, grid: dict) -> pd.DataFrame:
     return scaling.scaling_table(root, base_models(Grid.from_dict(record)))
 
 
+def _mechanism(root: Path, horizons: pd.DataFrame, agg: pd.DataFrame,
+               tasks: dict) -> pd.DataFrame:
+    """Diagnostics at init against the horizon, where ``benchmark dynamics`` wrote them; the
+    control tasks (no dependency gap, so no horizon to explain) left out."""
+    table = _optional(root / "dynamics_init.csv")
+    if table is None:
+        return pd.DataFrame()
+    gapped = horizons[[not tasks[t].control for t in horizons["task"]]]
+    return mechanism.per_pair(table, gapped, agg)
+
+
 def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
     """Read a run folder and compute every table of its report."""
     run = store.read_run() or {}
@@ -115,12 +134,14 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
                       if (root / "tuning_summary.csv").exists() else None)
     ok = usable(summary)
     focus = focus_lengths(agg)
+    horizons = horizon_stats.horizons(summary, agg, tuning_summary)
+    task_objects = run_tasks(grid, list(dict.fromkeys(agg["task"])))
     return ReportContext(
         root=root, run=run, grid=grid, summary=summary, usable=ok, curves=curves, agg=agg,
         comparisons=stats.compare_models(summary),
-        horizons=horizon_stats.horizons(summary, agg, tuning_summary),
+        horizons=horizons,
         seed_horizons=_seed_horizons(ok), focus=focus, models=models, labels=labels,
-        task_objects=run_tasks(grid, list(dict.fromkeys(agg["task"]))),
+        task_objects=task_objects,
         through=through_time_profiles(store.load_gradients(kind="through_time"), ok, focus),
         norms=store.load_gradients(kind="global"),
         tuning=_optional(root / "lr_selection.csv"), tuning_summary=tuning_summary,
@@ -129,5 +150,6 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
         diagnostics=training_diagnostics(curves, ok),
         extrapolation=extrapolation.at_reference_lengths(summary),
         scaling=_scaling(root, grid),
+        mechanism=_mechanism(root, horizons, agg, task_objects),
         single_length=bool(agg.groupby("task", observed=True)["seq_len"].nunique().max() == 1),
         page=page)

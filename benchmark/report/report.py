@@ -64,6 +64,8 @@ def _write(ctx: ReportContext, out: Path) -> None:
         tables["variants"] = ctx.variants
     if not ctx.scaling.empty:
         tables["scaling"] = ctx.scaling
+    if not ctx.mechanism.empty:
+        tables["mechanism"] = ctx.mechanism
     for name, table in tables.items():
         atomic_write(out / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False))
     fig_dir = out / "figures"

@@ -14,6 +14,7 @@ from benchmark.report.catalogue import figure_lines
 from benchmark.report.context import ReportContext
 from benchmark.report.extrapolation_report import extrapolation_section
 from benchmark.report.markdown import percent, share_words, table
+from benchmark.report.mechanism_report import mechanism_section
 from benchmark.report.method_sections import (
     cost_section,
     diagnostics_section,
@@ -219,14 +220,19 @@ def figures_section(ctx: ReportContext) -> list[str]:
             "## Learning curves", "", *figure_lines(ctx, "learning_curves")]
 
 
+def mechanism_lines(ctx: ReportContext) -> list[str]:
+    return mechanism_section(ctx.mechanism, ctx.labels, lambda name: figure_lines(ctx, name))
+
+
 def budget_section(ctx: ReportContext) -> list[str]:
     return scaling_section(ctx.scaling, ctx.grid, ctx.labels,
                            lambda name: figure_lines(ctx, name))
 
 
 SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
-            budget_section, extrapolation_section, gradient_section, differences_section,
-            diagnostics_section, tuning_section, variants_section, cost_section, rules_section)
+            budget_section, extrapolation_section, gradient_section, mechanism_lines,
+            differences_section, diagnostics_section, tuning_section, variants_section,
+            cost_section, rules_section)
 
 
 def markdown(ctx: ReportContext) -> str:

@@ -281,3 +281,10 @@ def train_cell(cell: Cell) -> CellResult:
     summary = _summary(cell, session, outcome)
     summary["wall_seconds"] = time.perf_counter() - wall_start
     return CellResult(cell, summary, curve.arrays(), grads.arrays())
+
+
+def initial_dynamics(cell: Cell, k: int) -> dict:
+    """The dynamics a cell's model has at initialisation (benchmark/run/dynamics.py), on its
+    probe inputs: what ``--lyapunov`` records as "init", without training the cell."""
+    session = _setup(cell)
+    return dynamics_of(session.model, session.probe[0], k)

@@ -47,6 +47,7 @@ def mechanism_figure(pairs: pd.DataFrame, found: pd.DataFrame, models, labels, p
                 ax.plot(x, ceiling, "^", color=colour, ms=4)
         ax.set_ylim(floor * 0.8, ceiling * 1.25)
         plain_log(ax.yaxis, ax.set_yscale)
+        _x_range(ax, pairs[column], column)
         fit = found.set_index("diagnostic").loc[column]
         interval = "" if not np.isfinite(fit["rho_low"]) else \
             f" [{fit['rho_low']:.2f}, {fit['rho_high']:.2f}]"
@@ -66,6 +67,33 @@ def mechanism_figure(pairs: pd.DataFrame, found: pd.DataFrame, models, labels, p
     page.save(fig, path)
 
 
+# a diagonal whose seeds reach far below the rest (a ReLU network with every unit off at
+# some step annihilates the direction: its growth is ~ -700 per such step) gets a symmetric
+# log axis, linear within this threshold, so near-zero values stay apart
+SYMLOG = {"lyapunov_1": 0.1, "log10_growth": 1.0}
+
+
+def _x_range(ax, medians: pd.Series, column: str) -> None:
+    """The panel spans the medians (a seed's range beyond them is cut at the edge); time
+    constants grow geometrically and get a log axis, the exponent and the growth a
+    symmetric log axis where their medians span more than two decades of it."""
+    values = medians[np.isfinite(medians)]
+    if values.empty:
+        return
+    low, high = values.min(), values.max()
+    if column.startswith("tau_") and low > 0:
+        ax.set_xlim(low / 1.5, high * 1.5)
+        plain_log(ax.xaxis, ax.set_xscale)
+        return
+    threshold = SYMLOG.get(column)
+    if threshold is not None and max(abs(low), abs(high)) > 100 * threshold:
+        ax.set_xscale("symlog", linthresh=threshold)
+        ax.set_xlim(low * 1.5 if low < 0 else low - threshold, high + threshold)
+        return
+    pad = 0.08 * (high - low) if high > low else max(abs(high) * 0.1, 0.05)
+    ax.set_xlim(low - pad, high + pad)
+
+
 def mechanism_section(pairs: pd.DataFrame, labels: dict, figure_lines) -> list[str]:
     if pairs.empty:
         return []
@@ -76,12 +104,13 @@ def mechanism_section(pairs: pd.DataFrame, labels: dict, figure_lines) -> list[s
                                                                     ascending=False)
     best = ordered.iloc[0]
     supported = ordered[ordered["excludes_zero"]]
-    verdict = (f"Across these {int(best['n_pairs'])} (task, model) pairs the "
-               f"{best['what']} ranks the horizons best (rho = {best['rho']:.2f}); "
+    verdict = (f"The strongest rank correlation is the {best['what']}'s (rho = "
+               f"{best['rho']:.2f} over {int(best['n_pairs'])} pairs). "
                + (f"{len(supported)} of {len(found)} diagnostics have an interval that "
-                  "excludes 0: " + ", ".join(supported["diagnostic"]) + "."
+                  "excludes 0: " + ", ".join(supported["diagnostic"]) + "; the others are "
+                  "not shown to predict the horizon at this number of pairs."
                   if len(supported) else
-                  "no diagnostic's interval excludes 0: at this number of pairs none is "
+                  "No diagnostic's interval excludes 0: at this number of pairs none is "
                   "shown to predict the horizon."))
     shown = found.assign(rho=[f"{r.rho:.2f}" + ("" if not np.isfinite(r.rho_low) else
                                                f" [{r.rho_low:.2f}, {r.rho_high:.2f}]")

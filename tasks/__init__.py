@@ -4,6 +4,7 @@ from core.plugins import accept_plugins
 from tasks import (  # noqa: F401  (importing a task module registers it)
     adding,
     associative_recall,
+    bit_capacity,
     bit_memory,
     copy_memory,
     delayed_xor,

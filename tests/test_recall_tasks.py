@@ -1,6 +1,6 @@
-"""The modern memory tasks (selective_copy, associative_recall, flip_flop, delayed_xor) against
-what their definitions imply: labels recomputed from the inputs and chance baselines measured
-on samples (tests/test_extrapolation.py trains on each end to end)."""
+"""The modern memory tasks (selective_copy, associative_recall, flip_flop, delayed_xor) and
+bit_capacity against what their definitions imply: labels recomputed from the inputs and
+chance baselines measured on samples (tests/test_extrapolation.py trains on each end to end)."""
 
 import math
 
@@ -84,7 +84,25 @@ def test_delayed_xor_is_the_xor_of_the_marked_bits_and_the_last_bit_alone_says_n
     assert abs(y[last].mean() - 0.5) < 0.04 and abs(y[~last].mean() - 0.5) < 0.04
 
 
-@pytest.mark.parametrize("key", ["selective_copy", "associative_recall"])
+def test_bit_capacity_recalls_the_payload_in_order_after_the_delay():
+    task = get_task("bit_capacity", delay=7)
+    x, y = task.generate(N, 6, np.random.default_rng(0))
+    tokens = _tokens(x)
+    assert x.shape == (N, 6 + 7 + 6, 4) and y.shape == (N, 6)
+    np.testing.assert_array_equal(tokens[:, :6], y)  # the payload is the answer, in order
+    assert (tokens[:, 6:13] == 2).all() and (tokens[:, 13:] == 3).all()  # blanks, then cues
+    assert task.readout_steps(6) == 6 and task.input_length(6) == 19
+    # fair bits: a memoryless guess is wrong half of the time, at every position
+    assert np.allclose(y.mean(axis=0), 0.5, atol=0.03) and task.baseline(6) == 0.5
+    # the bits are independent: the earlier ones say nothing about a later one
+    assert abs(np.mean(y[:, 5] == y[:, 4]) - 0.5) < 0.03
+    # one stored bit after a delay is bit memory with a cue: the same rule and chance
+    assert task.success_threshold() == 0.05
+    with pytest.raises(UsageError, match="delay"):
+        get_task("bit_capacity", delay=-1)
+
+
+@pytest.mark.parametrize("key", ["selective_copy", "associative_recall", "bit_capacity"])
 def test_recall_scoring_counts_answered_symbols(key):
     task = get_task(key)
     _, y = task.generate(8, 12, np.random.default_rng(0))

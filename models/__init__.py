@@ -27,6 +27,8 @@ from models.registry import (
     MODELS,
     build_model,
     check_spec,
+    length_informed,
+    marked_label,
     model_depth,
     model_label,
     model_traits,
@@ -39,4 +41,4 @@ accept_plugins(MODELS, "model", plugins.ENTRY_POINT_GROUP, plugins.register_plug
 
 __all__ = ["MODELS", "Option", "ScratchGRU", "ScratchLSTM", "SequenceModel", "build_model",
            "check_spec", "model_depth", "model_label", "model_traits", "register",
-           "with_layers"]
+           "with_layers", "length_informed", "marked_label"]

@@ -5,7 +5,8 @@
 Each unit's gradient through time is a product of its own u and relu slopes, so the paper
 bounds |u| to keep it from exploding or vanishing over T steps: with relu, |u| <= 2^(1/T)
 lets a unit's signal grow at most by 2 over the whole sequence. The bound needs the length, so
-the builder takes ``seq_len`` (the cell's input length); u starts uniform in [0, bound) as in
+the builder takes ``seq_len`` (the cell's input length; option ``bound_steps`` fixes it
+instead, so the bound is the same at every length); u starts uniform in [0, bound) as in
 the paper and is clamped to [-bound, bound] in every forward pass.
 """
 
@@ -16,6 +17,7 @@ import math
 import torch
 from torch import nn
 
+from models.options import Option
 from models.registry import register
 
 
@@ -45,6 +47,12 @@ class IndRNNCore(nn.Module):
 
 
 @register("indrnn", marker="v", label="IndRNN", family="rnn",
-          description="independently recurrent ReLU network, |u| <= 2^(1/T) (Li et al. 2018)")
-def build(input_dim: int, hidden_size: int, *, seq_len: int | None = None) -> nn.Module:
-    return IndRNNCore(input_dim, hidden_size, seq_len)
+          description="independently recurrent ReLU network, |u| <= 2^(1/T) (Li et al. 2018)",
+          options=(Option("bound_steps", str, "the T of the bound 2^(1/T): auto for the input "
+                          "length, or a fixed number of steps (the same at every length)",
+                          check=lambda v: v == "auto" or (v.isdigit() and int(v) >= 1),
+                          rule="auto or a positive integer"),))
+def build(input_dim: int, hidden_size: int, *, bound_steps: str | None = None,
+          seq_len: int | None = None) -> nn.Module:
+    steps = seq_len if bound_steps in (None, "auto") else int(bound_steps)
+    return IndRNNCore(input_dim, hidden_size, steps)

@@ -11,10 +11,12 @@ model reproduces exactly, weights and all).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from torch import nn
 
 from core.registry import Registry
@@ -63,6 +65,33 @@ def model_label(spec: str) -> str:
     label = MODELS.entry(key).label
     shown = {k: str(v).lower() if isinstance(v, bool) else v for k, v in options.items()}
     return label + (f" ({', '.join(f'{k}={v}' for k, v in shown.items())})" if options else "")
+
+
+LENGTH_MARK = " [told T]"  # after the label of a model whose initialisation reads the length
+
+
+@functools.cache
+def length_informed(spec: str) -> bool:
+    """Whether a spec's model is told the sequence length: built for two input lengths from
+    one seed, its initial weights differ (the chrono LSTM's T_max = T, the LMU's theta = T,
+    IndRNN's bound 2^(1/T)). Read off the weights, so a plug-in is judged as a built-in."""
+    def weights(seq_len: int) -> dict:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            return build_model(spec, 1, 4, 1, None, seq_len).state_dict()
+
+    short, long = weights(50), weights(500)
+    return any(not torch.equal(short[name], long[name]) for name in short)
+
+
+def marked_label(spec: str, label: str) -> str:
+    """``label`` with the length mark where the spec's model is told the length (a spec not
+    loadable here keeps its label)."""
+    try:
+        informed = length_informed(spec)
+    except Exception:  # noqa: BLE001  (a plug-in not importable in this process)
+        informed = False
+    return label + LENGTH_MARK if informed and not label.endswith(LENGTH_MARK) else label
 
 
 def model_traits(spec: str) -> dict[str, Any]:

@@ -70,6 +70,14 @@ def test_shipped_presets_load(name):
         assert len(scale["steps"]) == 3 and len(scale["hidden_size"]) >= 3 and \
             scale["layers"] == (1, 2)
         return
+    if name == "zoo_fixed":  # the zoo's length-informed cells at fixed settings, the zoo's
+        zoo = load_grid("zoo")  # every other setting
+        from models import length_informed
+
+        assert not any(length_informed(m) for m in grid.models) and len(grid.models) == 3
+        assert (grid.tasks, grid.lengths, grid.settings()) == (zoo.tasks, zoo.lengths,
+                                                              zoo.settings())
+        return
     if name == "zoo_tuned":  # the zoo with per-cell rates: every other setting the zoo's,
         # so its evaluation cells at the zoo's rate are the zoo's own (same ids)
         zoo = load_grid("zoo")

@@ -17,12 +17,12 @@ from benchmark.report.plotting import log_length_axis, panels, task_title
 from benchmark.report.tables import horizon_bracket_text
 from benchmark.run.store import RunStore, atomic_write, atomic_write_text
 from core.rules import MIN_PAIRS_FOR_CONSISTENT, SIGNIFICANCE
-from models import model_label
+from models import marked_label, model_label
 
 
 def _label(model: str) -> str:
     try:
-        return model_label(model)
+        return marked_label(model, model_label(model))
     except Exception:  # a plug-in not importable here: its key says enough
         return model
 

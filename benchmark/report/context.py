@@ -29,6 +29,7 @@ from benchmark.report.data import (
 from benchmark.report.page import SCREEN, Page
 from benchmark.run.schema import usable
 from benchmark.run.store import RunStore
+from models import marked_label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,8 +84,9 @@ class ReportContext:
 def _models_and_labels(grid: dict, summary: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
     models = [m for m in grid.get("models", []) if m in set(summary["model"])] or \
         sorted(summary["model"].unique())
-    labels = dict(zip(summary["model"], summary["model_label"].fillna(summary["model"]),
-                      strict=True))
+    labels = {model: marked_label(model, label) for model, label in  # [told T] marked
+              zip(summary["model"], summary["model_label"].fillna(summary["model"]),
+                  strict=True)}
     return models, {model: labels[model] for model in models} | labels  # legends: run order
 
 

@@ -40,6 +40,7 @@ from core.rules import (
     SIGNIFICANCE,
     SOLVED_SHARE,
 )
+from models.registry import LENGTH_MARK
 
 
 def header_section(ctx: ReportContext) -> list[str]:
@@ -224,13 +225,28 @@ def mechanism_lines(ctx: ReportContext) -> list[str]:
     return mechanism_section(ctx.mechanism, ctx.labels, lambda name: figure_lines(ctx, name))
 
 
+def told_length_note(ctx: ReportContext) -> list[str]:
+    """What the length mark means, where a model of the run carries it."""
+    told = [ctx.labels[m] for m in ctx.models if ctx.labels.get(m, "").endswith(LENGTH_MARK)]
+    if not told:
+        return []
+    return [f"{LENGTH_MARK.strip()}: {', '.join(told)} "
+            f"{'is' if len(told) == 1 else 'are'} told the sequence length: the "
+            "initialisation reads it (the chrono LSTM's T_max = T, the LMU's theta = T, "
+            "IndRNN's bound 2^(1/T)), so each length gets a model set up for it, which no "
+            "other model is. Compare such a horizon with the same model at a fixed setting "
+            "(`chrono=100`, `theta=100`, `bound_steps=100`; preset `zoo_fixed`) before "
+            "crediting the architecture.", ""]
+
+
 def budget_section(ctx: ReportContext) -> list[str]:
     return scaling_section(ctx.scaling, ctx.grid, ctx.labels,
                            lambda name: figure_lines(ctx, name))
 
 
-SECTIONS = (header_section, horizon_section, winners_section, error_section, figures_section,
-            budget_section, extrapolation_section, gradient_section, mechanism_lines,
+SECTIONS = (header_section, horizon_section, told_length_note, winners_section, error_section,
+            figures_section, budget_section, extrapolation_section, gradient_section,
+            mechanism_lines,
             differences_section, diagnostics_section, tuning_section, variants_section,
             cost_section, rules_section)
 

@@ -8,7 +8,7 @@ RUN ?= results/quick
 N_JOBS ?= -1
 VERIFY_CELLS ?= 2
 
-.PHONY: install test test-fast verify-references run smoke quick report bench bench-search lint clean reproduce reproducibility
+.PHONY: install test test-fast verify-references run smoke quick report bench bench-search lint clean reproduce reproducibility landmarks
 
 install: $(STAMP)
 
@@ -59,3 +59,9 @@ reproducibility: install  ## split half: the zoo on seeds 0-4 and on 5-9; do the
 	$(PY) -m benchmark run --preset zoo --out results/reference/zoo --n-jobs $(N_JOBS)
 	$(PY) -m benchmark run --preset zoo --first-seed 5 --out results/reference/zoo_seeds_5-9 --n-jobs $(N_JOBS)
 	$(PY) -m benchmark reproducibility results/reference/zoo results/reference/zoo_seeds_5-9 --out results/reference/zoo_split_half
+
+landmarks: install  ## coRNN and IndRNN once at their authors' scale on adding, T 100 and 200 (~2 CPU-hours)
+	$(PY) -m benchmark run --preset landmark_cornn --out results/reference/landmark_cornn --n-jobs $(N_JOBS)
+	$(PY) -m benchmark report results/reference/landmark_cornn
+	$(PY) -m benchmark run --preset landmark_indrnn --out results/reference/landmark_indrnn --n-jobs $(N_JOBS)
+	$(PY) -m benchmark report results/reference/landmark_indrnn

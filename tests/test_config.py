@@ -70,6 +70,10 @@ def test_shipped_presets_load(name):
         assert len(scale["steps"]) == 3 and len(scale["hidden_size"]) >= 3 and \
             scale["layers"] == (1, 2)
         return
+    if name.startswith("landmark_"):  # one cell at its authors' scale, on adding
+        assert grid.tasks == ("adding",) and len(grid.models) == 1 and grid.hidden_size == 128
+        assert 100 in grid.lengths and grid.search == "grid"
+        return
     if name == "zoo_fixed":  # the zoo's length-informed cells at fixed settings, the zoo's
         zoo = load_grid("zoo")  # every other setting
         from models import length_informed

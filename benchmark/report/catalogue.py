@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmark.analysis.mechanism import correlations
 from benchmark.report import (
+    dynamics_report,
     extrapolation_report,
     gradient_figures,
     length_figures,
@@ -206,6 +207,25 @@ FIGURES = (
                  "length run); colour the model, marker the task. A diagnostic that "
                  "explains the horizons lines the points up; rho is Spearman's over the "
                  "pairs with its 95 % bootstrap interval.")),
+
+    Figure("lyapunov_spectrum", "Lyapunov spectra", lambda ctx: not ctx.spectra.empty,
+           lambda ctx, path: dynamics_report.spectrum_figure(
+               ctx.spectra, ctx.focus, ctx.models, ctx.labels, path, ctx.page),
+           _text("Read off: per task at the length where the models part ways, each model's "
+                 "largest Lyapunov exponents of the state map along its trajectories on probe "
+                 "inputs (nats per step; 0: a direction neither grows nor decays), dashed at "
+                 "initialisation, solid after training; line: median over seeds, band: the "
+                 "seeds' range. A spectrum that moves toward 0 in training is a model that "
+                 "learnt to hold some directions of its state.")),
+    Figure("time_constants", "time constants", lambda ctx: not ctx.time_constants.empty,
+           lambda ctx, path: dynamics_report.time_constant_figure(
+               ctx.time_constants, ctx.focus, ctx.models, ctx.labels, path, ctx.page),
+           _text("Read off: for the models whose architecture defines a per-unit retention a "
+                 "(the LSTMs' forget gate, the GRU's update gate, |lambda| of diagonal "
+                 "recurrences), the time constants tau = -1/ln a of their units along the "
+                 "trajectories: bar from the 10th to the 90th percentile, dot at the median "
+                 "(each the median over seeds), upper bar at initialisation, lower after "
+                 "training; log scale, in steps.")),
 
 )
 

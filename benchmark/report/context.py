@@ -26,6 +26,7 @@ from benchmark.report.data import (
     through_time_profiles,
     training_diagnostics,
 )
+from benchmark.report.dynamics_report import dynamics_rows
 from benchmark.report.page import SCREEN, Page
 from benchmark.run.schema import usable
 from benchmark.run.store import RunStore
@@ -60,6 +61,8 @@ class ReportContext:
     extrapolation: pd.DataFrame  # per cell and ratio, at each task's reference length
     scaling: pd.DataFrame  # per (budget point, task, model) of a --scale sweep (else empty)
     mechanism: pd.DataFrame  # per (task, model): diagnostics at init and the horizon (or empty)
+    spectra: pd.DataFrame  # recorded dynamics at the focus lengths: exponents (or empty)
+    time_constants: pd.DataFrame  # and the time constants' quantiles (or empty)
     single_length: bool  # one length per task: no length-sweep figures
     page: Page = SCREEN
 
@@ -138,6 +141,7 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
     focus = focus_lengths(agg)
     horizons = horizon_stats.horizons(summary, agg, tuning_summary)
     task_objects = run_tasks(grid, list(dict.fromkeys(agg["task"])))
+    spectra, time_constants = dynamics_rows(ok, focus)
     return ReportContext(
         root=root, run=run, grid=grid, summary=summary, usable=ok, curves=curves, agg=agg,
         comparisons=stats.compare_models(summary),
@@ -153,5 +157,6 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
         extrapolation=extrapolation.at_reference_lengths(summary),
         scaling=_scaling(root, grid),
         mechanism=_mechanism(root, horizons, agg, task_objects),
+        spectra=spectra, time_constants=time_constants,
         single_length=bool(agg.groupby("task", observed=True)["seq_len"].nunique().max() == 1),
         page=page)

@@ -221,6 +221,18 @@ def figures_section(ctx: ReportContext) -> list[str]:
             "## Learning curves", "", *figure_lines(ctx, "learning_curves")]
 
 
+def dynamics_section(ctx: ReportContext) -> list[str]:
+    """The recorded dynamics (``--lyapunov``), at initialisation and after training."""
+    if ctx.spectra.empty:
+        return []
+    return ["## Dynamics during training", "",
+            "Each cell recorded its dynamics at initialisation, midway and at the end "
+            "(`dynamics`, docs/METHODS.md): the Lyapunov spectrum of its state map, the growth "
+            "of the leading direction over the input and, where the architecture defines a "
+            "per-unit retention, its units' time constants.", "",
+            *figure_lines(ctx, "lyapunov_spectrum"), *figure_lines(ctx, "time_constants")]
+
+
 def mechanism_lines(ctx: ReportContext) -> list[str]:
     return mechanism_section(ctx.mechanism, ctx.labels, lambda name: figure_lines(ctx, name))
 
@@ -246,7 +258,7 @@ def budget_section(ctx: ReportContext) -> list[str]:
 
 SECTIONS = (header_section, horizon_section, told_length_note, winners_section, error_section,
             figures_section, budget_section, extrapolation_section, gradient_section,
-            mechanism_lines,
+            dynamics_section, mechanism_lines,
             differences_section, diagnostics_section, tuning_section, variants_section,
             cost_section, rules_section)
 

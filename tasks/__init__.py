@@ -9,6 +9,7 @@ from tasks import (  # noqa: F401  (importing a task module registers it)
     copy_memory,
     delayed_xor,
     flip_flop,
+    mnist1d,
     multiplication,
     noisy_sine,
     plugins,

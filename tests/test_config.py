@@ -70,6 +70,11 @@ def test_shipped_presets_load(name):
         assert len(scale["steps"]) == 3 and len(scale["hidden_size"]) >= 3 and \
             scale["layers"] == (1, 2)
         return
+    if name == "mnist1d":  # the real-data task on the classic four and the chrono LSTM
+        assert grid.tasks == ("mnist1d",) and min(grid.lengths) >= 12
+        assert {"rnn", "rnn:init=identity:nonlinearity=relu", "gru", "lstm",
+                "lstm:chrono=auto"} == set(grid.models)
+        return
     if name.startswith("landmark_"):  # one cell at its authors' scale, on adding
         assert grid.tasks == ("adding",) and len(grid.models) == 1 and grid.hidden_size == 128
         assert 100 in grid.lengths and grid.search == "grid"

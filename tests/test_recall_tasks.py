@@ -114,3 +114,35 @@ def test_recall_scoring_counts_answered_symbols(key):
     uniform = torch.zeros_like(perfect)
     assert math.isclose(float(task.loss(uniform, target)), math.log(task.output_dim),
                         rel_tol=1e-6)
+
+
+def test_mnist1d_is_the_package_s_digits_with_its_labels_and_leaves_numpy_s_generator_alone():
+    from tasks.mnist1d import digits
+
+    task = get_task("mnist1d")
+    state = np.random.get_state()[1].copy()
+    rng = np.random.default_rng(3)
+    x, y = task.generate(200, 40, rng)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # the global generator
+    assert x.shape == (200, 40, 1) and y.shape == (200, 10) and (y.sum(axis=1) == 1).all()
+    # the same draws replayed: labels first, then the package's transform from that seed
+    replay = np.random.default_rng(3)
+    labels = replay.integers(0, 10, size=200)
+    np.testing.assert_array_equal(y.argmax(axis=1), labels)
+    np.testing.assert_allclose(x[..., 0], digits(labels, 40, int(replay.integers(0, 2**32 - 1))),
+                               rtol=1e-6)
+    # permuted: the same signals, the steps in one fixed order
+    permuted = get_task("mnist1d", permuted=True)
+    xp, yp = permuted.generate(200, 40, np.random.default_rng(3))
+    order = permuted.order(40)
+    assert sorted(order) == list(range(40)) and not (order == np.arange(40)).all()
+    np.testing.assert_array_equal(xp[..., 0], x[:, order, 0])
+    np.testing.assert_array_equal(yp, y)
+
+
+def test_mnist1d_s_memoryless_baseline_is_near_chance_and_its_rule_below_it():
+    task = get_task("mnist1d")
+    assert abs(task.baseline(40) - 0.9) < 0.02  # the last step is padding noise
+    assert task.success_threshold() == 0.2 < get_task("mnist1d", permuted=True).baseline(40)
+    with pytest.raises(UsageError, match="seq_len"):
+        task.generate(2, 8, np.random.default_rng(0))  # shorter than a template

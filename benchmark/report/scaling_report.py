@@ -93,7 +93,7 @@ def crossed_map(table: pd.DataFrame, grid: dict, models, labels, path,
     fig, axes = panels(page, len(pairs), width=2.8, height=2.6)
     values_a, values_b = sorted(grid["scale"][first]), sorted(grid["scale"][second])
     top = max(table["seed_median_low"].max(), 1)
-    for ax, (task, model) in zip(axes[0], pairs, strict=True):
+    for k, (ax, (task, model)) in enumerate(zip(axes[0], pairs, strict=True)):
         rows = table[(table["task"] == task) & (table["model"] == model)]
         grid_values = np.full((len(values_b), len(values_a)), np.nan)
         for row in rows.itertuples():
@@ -103,15 +103,21 @@ def crossed_map(table: pd.DataFrame, grid: dict, models, labels, path,
                 grid_values[i, j] = row.seed_median_low
                 high = "∞" if not np.isfinite(row.seed_median_high) else \
                     f"{row.seed_median_high:g}"
+                shade = math.log10(max(row.seed_median_low, 1)) / max(math.log10(top), 1e-9)
                 ax.text(j, i, f"[{row.seed_median_low:g}, {high})\nn={row.n_seeds}",
-                        ha="center", va="center", fontsize=6)
-        ax.imshow(np.log10(np.maximum(grid_values, 1)), cmap="viridis", vmin=0,
-                  vmax=math.log10(top), origin="lower", aspect="auto", alpha=0.8)
+                        ha="center", va="center", fontsize=7,
+                        color="white" if shade < 0.5 else "black")  # readable on the colour
+        image = ax.imshow(np.log10(np.maximum(grid_values, 1)), cmap="viridis", vmin=0,
+                          vmax=max(math.log10(top), 1e-9), origin="lower", aspect="auto")
+        ax.grid(False)
         ax.set_xticks(range(len(values_a)), [str(v) for v in values_a])
         ax.set_yticks(range(len(values_b)), [str(v) for v in values_b])
         ax.set_xlabel(KEY_NAMES[first])
-        ax.set_ylabel(KEY_NAMES[second])
+        ax.set_ylabel(KEY_NAMES[second] if k == 0 else "")
         ax.set_title(f"{task_title(task, page)}\n{labels.get(model, model)}", fontsize=8)
+    fig.tight_layout()
+    bar = fig.colorbar(image, ax=list(axes[0]), fraction=0.03, pad=0.02)
+    bar.set_label("median seed's horizon, log10 T")
     page.save(fig, path)
 
 

@@ -140,10 +140,10 @@ def test_every_figure_is_declared_once_and_linked_only_where_it_applies():
     none = pd.DataFrame()  # no extrapolation rows: that figure does not apply
     sweep = types.SimpleNamespace(single_length=False, has_through=False, tuning=None,
                                   extrapolation=none, scaling=none, mechanism=none,
-                                  spectra=none, time_constants=none, grid={})
+                                  spectra=none, time_constants=none, mechanism_fit=none, grid={})
     one = types.SimpleNamespace(single_length=True, has_through=True, tuning=None,
                                 extrapolation=none, scaling=none, mechanism=none,
-                                spectra=none, time_constants=none, grid={})
+                                spectra=none, time_constants=none, mechanism_fit=none, grid={})
     image, _, caption, _ = catalogue.figure_lines(sweep, "memory_horizon")
     assert image == "![memory horizon](figures/memory_horizon.png)"
     assert caption.startswith("Read off: each seed's own horizon")

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmark.analysis.mechanism import correlations
 from benchmark.report import (
     dynamics_report,
     extrapolation_report,
@@ -198,7 +197,7 @@ FIGURES = (
 
     Figure("mechanism", "mechanism against outcome", lambda ctx: not ctx.mechanism.empty,
            lambda ctx, path: mechanism_report.mechanism_figure(
-               ctx.mechanism, correlations(ctx.mechanism), ctx.models, ctx.labels, path,
+               ctx.mechanism, ctx.mechanism_fit, ctx.models, ctx.labels, path,
                ctx.page),
            _text("Read off: a panel per diagnostic at initialisation, a point per (task, "
                  "model): x the diagnostic's median over seeds (thin line: the seeds' "

@@ -61,6 +61,7 @@ class ReportContext:
     extrapolation: pd.DataFrame  # per cell and ratio, at each task's reference length
     scaling: pd.DataFrame  # per (budget point, task, model) of a --scale sweep (else empty)
     mechanism: pd.DataFrame  # per (task, model): diagnostics at init and the horizon (or empty)
+    mechanism_fit: pd.DataFrame  # per diagnostic: its rank correlation with the horizon
     spectra: pd.DataFrame  # recorded dynamics at the focus lengths: exponents (or empty)
     time_constants: pd.DataFrame  # and the time constants' quantiles (or empty)
     single_length: bool  # one length per task: no length-sweep figures
@@ -142,6 +143,7 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
     horizons = horizon_stats.horizons(summary, agg, tuning_summary)
     task_objects = run_tasks(grid, list(dict.fromkeys(agg["task"])))
     spectra, time_constants = dynamics_rows(ok, focus)
+    pairs = _mechanism(root, horizons, agg, task_objects)
     return ReportContext(
         root=root, run=run, grid=grid, summary=summary, usable=ok, curves=curves, agg=agg,
         comparisons=stats.compare_models(summary),
@@ -156,7 +158,7 @@ def build_context(store: RunStore, page: Page = SCREEN) -> ReportContext:
         diagnostics=training_diagnostics(curves, ok),
         extrapolation=extrapolation.at_reference_lengths(summary),
         scaling=_scaling(root, grid),
-        mechanism=_mechanism(root, horizons, agg, task_objects),
+        mechanism=pairs, mechanism_fit=mechanism.correlations(pairs) if len(pairs) else pairs,
         spectra=spectra, time_constants=time_constants,
         single_length=bool(agg.groupby("task", observed=True)["seq_len"].nunique().max() == 1),
         page=page)

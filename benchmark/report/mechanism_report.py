@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.analysis.mechanism import DIAGNOSTICS, correlations
+from benchmark.analysis.mechanism import DIAGNOSTICS
 from benchmark.report.markdown import frame_table
 from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import drawable_span, palette, panels, plain_log
@@ -94,10 +94,8 @@ def _x_range(ax, medians: pd.Series, column: str) -> None:
     ax.set_xlim(low - pad, high + pad)
 
 
-def mechanism_section(pairs: pd.DataFrame, labels: dict, figure_lines) -> list[str]:
-    if pairs.empty:
-        return []
-    found = correlations(pairs)
+def mechanism_section(found: pd.DataFrame, labels: dict, figure_lines) -> list[str]:
+    """``found``: the rank correlations (ReportContext's ``mechanism_fit``, computed once)."""
     if found.empty:
         return []
     ordered = found.assign(strength=found["rho"].abs()).sort_values("strength",

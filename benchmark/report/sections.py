@@ -234,7 +234,8 @@ def dynamics_section(ctx: ReportContext) -> list[str]:
 
 
 def mechanism_lines(ctx: ReportContext) -> list[str]:
-    return mechanism_section(ctx.mechanism, ctx.labels, lambda name: figure_lines(ctx, name))
+    return mechanism_section(ctx.mechanism_fit, ctx.labels,
+                             lambda name: figure_lines(ctx, name))
 
 
 def told_length_note(ctx: ReportContext) -> list[str]:

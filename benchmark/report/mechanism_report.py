@@ -13,7 +13,9 @@ from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import drawable_span, palette, panels, plain_log
 from benchmark.report.styles import styles_for
 
-TASK_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+# "^" is kept for a horizon beyond the longest length run, so no task gets it
+TASK_MARKERS = ("o", "s", "D", "v", "P", "X", "*")
+OPEN_MARKER = "^"
 
 
 def mechanism_figure(pairs: pd.DataFrame, found: pd.DataFrame, models, labels, path,
@@ -44,7 +46,7 @@ def mechanism_figure(pairs: pd.DataFrame, found: pd.DataFrame, models, labels, p
             ax.plot(x, low, marker, color=colour, ms=5, mec="white", mew=0.5,
                     label=f"{row.model}|{row.task}")
             if not np.isfinite(row.seed_median_high):
-                ax.plot(x, ceiling, "^", color=colour, ms=4)
+                ax.plot(x, ceiling, OPEN_MARKER, color=colour, ms=4)
         ax.set_ylim(floor * 0.8, ceiling * 1.25)
         plain_log(ax.yaxis, ax.set_yscale)
         _x_range(ax, pairs[column], column)
@@ -55,16 +57,24 @@ def mechanism_figure(pairs: pd.DataFrame, found: pd.DataFrame, models, labels, p
                      fontsize=9)
         ax.set_xlabel(DIAGNOSTICS[column])
         ax.set_ylabel("horizon T: median seed (steps, log)" if ax is axes[0][0] else "")
+    _legend(fig, ax, pairs, tasks, models, labels, colours)
+    page.save(fig, path)
+
+
+def _legend(fig, ax, pairs, tasks, models, labels, colours) -> None:
+    """One legend below the panels: colour is the model, marker the task, and the marker of
+    a horizon beyond the longest length run (legend_below lists lines only)."""
     looks = styles_for(list(models))
     handles = {labels.get(m, m): ax.plot([], [], "-", color=colours[m], lw=3)[0]
                for m in models if m in looks}
     for i, task in enumerate(tasks):
         handles[task] = ax.plot([], [], TASK_MARKERS[i % len(TASK_MARKERS)], color="0.3")[0]
+    if not np.isfinite(pairs["seed_median_high"]).all():
+        handles["held the longest length run"] = ax.plot([], [], OPEN_MARKER, color="0.3",
+                                                         ms=4)[0]
     fig.tight_layout()
-    # one legend below: colour is the model, marker the task (legend_below lists lines only)
     fig.legend(list(handles.values()), list(handles), loc="upper center", frameon=False,
                ncol=min(4, len(handles)), bbox_to_anchor=(0.5, 0.0))
-    page.save(fig, path)
 
 
 # a diagonal whose seeds reach far below the rest (a ReLU network with every unit off at

@@ -43,9 +43,10 @@ def gradient_section(ctx: ReportContext) -> list[str]:
                     "per step of distance (negative vanishes), mean over lengths. Reach: the "
                     "farthest distance still above the threshold as a fraction of the whole "
                     "input (1: the signal spans it), at initialisation → at the end, per T. The "
-                    "initialisation column is the causal evidence; the end of training shows "
-                    "what the trained model relies on, as much a consequence of solving as a "
-                    "cause.", "",
+                    "initialisation column is what the gradient carries before anything is learnt "
+                    "(how far it predicts the horizons: Mechanism against outcome, where the "
+                    "run has `dynamics_init.csv`); the end of training shows what the trained "
+                    "model relies on, as much a consequence of solving as a cause.", "",
                     table(["task", "model", "decay at init (log10/step)",
                            "decay at end (log10/step)", *[f"reach T = {n}" for n in lengths]],
                           body), ""]

@@ -13,7 +13,7 @@ from benchmark.analysis.horizon_stats import median_coverage
 from benchmark.report.catalogue import figure_lines
 from benchmark.report.context import ReportContext
 from benchmark.report.extrapolation_report import extrapolation_section
-from benchmark.report.markdown import percent, share_words, table
+from benchmark.report.markdown import fmt, percent, share_words, table
 from benchmark.report.mechanism_report import mechanism_section
 from benchmark.report.method_sections import (
     cost_section,
@@ -190,14 +190,23 @@ def graded_horizon_lines(ctx: ReportContext, tasks: list[str]) -> list[str]:
             table(["model"] + tasks, body), ""]
 
 
+def _stop_caveat(stop_margin: float) -> str:
+    """Why the winners' errors say little where models solve: training stopped them there."""
+    where = ("at the first evaluation under the success threshold, so their errors sit just "
+             "below it" if stop_margin == 1 else
+             f"at the first validation result at or under the point {fmt(stop_margin)} of the "
+             "way from the noise floor to the success threshold, so their errors sit near "
+             "that stop")
+    return (f"Where models solve the task, training stopped {where} and their order says "
+            "little: compare success rates there.")
+
+
 def winners_section(ctx: ReportContext) -> list[str]:
     return ["## Which model wins", "",
             f"Per task and length, the model with the lowest mean error, its "
             f"{percent(CONFIDENCE)} interval, the "
             "runner-up, and the q-value of their paired comparison (bold: q < "
-            f"{SIGNIFICANCE}). Where models solve the task, training stopped at the first "
-            "evaluation under the success threshold, so their errors sit just below it and "
-            "their order says little: compare success rates there.", "",
+            f"{SIGNIFICANCE}). " + _stop_caveat(ctx.grid.get("stop_margin", 1.0)), "",
             winners_table(ctx.agg, ctx.comparisons, ctx.labels), ""]
 
 

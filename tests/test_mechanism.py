@@ -46,13 +46,33 @@ def test_per_pair_takes_the_seed_median_and_range_and_joins_the_horizon():
     assert not found["excludes_zero"].any()
 
 
+def test_per_pair_prefers_the_tables_own_reach_over_the_shortest_cells():
+    # the dynamics table reads every diagnostic at one reference length; the cells' reach at
+    # the run's shortest length (which saturates) only fills in for a table without one
+    dynamics = pd.DataFrame({"task": ["t"] * 2, "model": ["a", "b"], "seed": [0, 0],
+                             "lyapunov_1": [-0.1, -0.5],
+                             "grad_reach_fraction_init": [0.3, 0.1]})
+    horizons = pd.DataFrame({"task": ["t", "t"], "model": ["a", "b"], "seed_median_low":
+                             [40, 10], "seed_median_high": [50, 20], "n_seeds": [1, 1]})
+    agg = pd.DataFrame({"task": ["t"] * 2, "model": ["a", "b"], "seq_len": [10, 10],
+                        "grad_reach_fraction_init": [1.0, 1.0]})
+    pairs = per_pair(dynamics, horizons, agg).set_index("model")
+    assert pairs["grad_reach_fraction_init"].to_dict() == {"a": 0.3, "b": 0.1}
+    older = per_pair(dynamics.drop(columns="grad_reach_fraction_init"), horizons, agg)
+    assert older.set_index("model")["grad_reach_fraction_init"].to_dict() == {"a": 1.0,
+                                                                              "b": 1.0}
+
+
 @pytest.mark.slow
 def test_the_dynamics_command_and_its_report_section(tiny_copy):
     result = run_cli("dynamics", str(tiny_copy), "--length", "12", "--k", "3", "--n-jobs", "1")
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(tiny_copy / "dynamics_init.csv")
     assert set(table["model"]) == {"rnn", "gru"} and (table["seq_len"] == 12).all()
-    assert {"lyapunov_1", "lyapunov_3", "log10_growth", "tau_q0.5"} <= set(table.columns)
+    assert {"lyapunov_1", "lyapunov_3", "log10_growth", "tau_q0.5",
+            "grad_reach_fraction_init"} <= set(table.columns)
+    # the reach at initialisation, read at the table's length (T = 12) as a share of the input
+    assert table["grad_reach_fraction_init"].between(0, 1).all()
     gru = table[table["model"] == "gru"]
     rnn = table[table["model"] == "rnn"]
     assert (gru["retention"] == "update gate").all() and rnn["tau_q0.5"].isna().all()

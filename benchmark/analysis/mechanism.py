@@ -34,12 +34,15 @@ def per_pair(dynamics: pd.DataFrame, horizons: pd.DataFrame,
              agg: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (task, model): each diagnostic's median and range over seeds, and the
     horizon (median seed's bracket). ``agg`` (per task, model, length) adds the gradient reach
-    at init at each pair's shortest length."""
+    at init at each pair's shortest length where the dynamics table (written before it
+    measured the reach) lacks it: there it saturates (at T = 10 nearly every model reaches
+    the whole input), so the table's own, at its reference length, is preferred."""
     columns = [c for c in DIAGNOSTICS if c in dynamics]
     grouped = dynamics.groupby(["task", "model"], sort=False)[columns]
     table = grouped.median().join(grouped.min().add_suffix("_min")).join(
         grouped.max().add_suffix("_max")).reset_index()
-    if agg is not None and "grad_reach_fraction_init" in agg:
+    if agg is not None and "grad_reach_fraction_init" in agg \
+            and "grad_reach_fraction_init" not in dynamics:
         first = agg.sort_values("seq_len").groupby(["task", "model"], sort=False).first()
         table = table.merge(first[["grad_reach_fraction_init"]].reset_index(),
                             on=["task", "model"], how="left")

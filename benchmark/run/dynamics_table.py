@@ -1,7 +1,7 @@
 """``dynamics_init.csv``: each (task, model, seed) of a finished run at initialisation, without
-training anything: the Lyapunov exponents, the growth of the leading direction and the time
-constants its model has on that task's inputs at one reference length (``benchmark
-dynamics``). Initial weights depend on the architecture, its initialisation and the seed, not
+training anything: the Lyapunov exponents, the growth of the leading direction, the time
+constants and the gradient reach its model has on that task's inputs at one reference
+length (``benchmark dynamics``). Initial weights depend on the architecture, its initialisation and the seed, not
 on training, so a committed run gets its mechanism table in seconds per cell.
 
 The cells are the run's own settings at the reference length (the same seeds; the model's
@@ -32,7 +32,9 @@ def _row(cell: Cell, k: int) -> dict:
     exponents = found["lyapunov"]
     return {"task": cell.task, "model": cell.model, "seed": cell.seed, "seq_len": cell.seq_len,
             **{f"lyapunov_{i + 1}": v for i, v in enumerate(exponents)},
-            "log10_growth": found["log10_growth"], "retention": found.get("retention", ""),
+            "log10_growth": found["log10_growth"],
+            "grad_reach_fraction_init": found["grad_reach_fraction_init"],
+            "retention": found.get("retention", ""),
             **{f"tau_q{q}": v for q, v in found.get("tau_quantiles", {}).items()}}
 
 

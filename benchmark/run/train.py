@@ -285,6 +285,12 @@ def train_cell(cell: Cell) -> CellResult:
 
 def initial_dynamics(cell: Cell, k: int) -> dict:
     """The dynamics a cell's model has at initialisation (benchmark/run/dynamics.py), on its
-    probe inputs: what ``--lyapunov`` records as "init", without training the cell."""
+    probe inputs: what ``--lyapunov`` records as "init", without training the cell; with the
+    gradient reach at initialisation on the same probe (``grad_reach_fraction_init``, as a
+    cell records it), so that every diagnostic is read at the same length."""
     session = _setup(cell)
-    return dynamics_of(session.model, session.probe[0], k)
+    span = session.task.input_length(cell.seq_len) - 1
+    profile = gradients.through_time(session.model, session.task, *session.probe)
+    _, reach = gradients.profile_summary(profile["through_time"])
+    return {**dynamics_of(session.model, session.probe[0], k),
+            "grad_reach_fraction_init": reach / span if span > 0 else math.nan}

@@ -1,8 +1,9 @@
 """``dynamics_init.csv``: each (task, model, seed) of a finished run at initialisation, without
 training anything: the Lyapunov exponents, the growth of the leading direction, the time
 constants and the gradient reach its model has on that task's inputs at one reference
-length (``benchmark dynamics``). Initial weights depend on the architecture, its initialisation and the seed, not
-on training, so a committed run gets its mechanism table in seconds per cell.
+length (``benchmark dynamics``). Initial weights depend on the architecture, its
+initialisation and the seed, not on training, so a committed run gets its mechanism table in
+seconds per cell.
 
 The cells are the run's own settings at the reference length (the same seeds; the model's
 weights drawn as for a cell at that length), so a length-informed initialisation (the chrono

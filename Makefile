@@ -60,7 +60,7 @@ reproducibility: install  ## split half: the zoo on seeds 0-4 and on 5-9; do the
 	$(PY) -m benchmark run --preset zoo --first-seed 5 --out results/reference/zoo_seeds_5-9 --n-jobs $(N_JOBS)
 	$(PY) -m benchmark reproducibility results/reference/zoo results/reference/zoo_seeds_5-9 --out results/reference/zoo_split_half
 
-landmarks: install  ## coRNN and IndRNN once at their authors' scale on adding, T 100 and 200 (~2 CPU-hours)
+landmarks: install  ## coRNN and IndRNN once at their authors' scale on adding, T 100 and 200 (about 1 CPU-hour: 0.92 measured)
 	$(PY) -m benchmark run --preset landmark_cornn --out results/reference/landmark_cornn --n-jobs $(N_JOBS)
 	$(PY) -m benchmark report results/reference/landmark_cornn
 	$(PY) -m benchmark run --preset landmark_indrnn --out results/reference/landmark_indrnn --n-jobs $(N_JOBS)

@@ -1,6 +1,6 @@
 """Cell ids are the resume unit: they must not move when the code grows a setting.
 
-Known answers: the ids stored in every committed reference's summary, and the 240 cell files of
+Known answers: the ids stored in every committed reference's summary, and the 315 cell files of
 ``results/reference/long``, which a resume must find again without recomputing one."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def test_a_record_without_a_later_setting_is_the_same_grid():
 
 @pytest.mark.slow
 def test_a_committed_reference_resumes_without_recomputing_a_cell(tmp_path, monkeypatch):
-    """``long`` (a horizon search, 240 committed cells) with a run record that lacks a
+    """``long`` (a horizon search, 315 committed cells) with a run record that lacks a
     setting, as a record written before that setting was added: the search replays from the
     stored cells and computes nothing (a cell it asked for would fail the test at once)."""
     out = tmp_path / "long"
@@ -81,6 +81,6 @@ def test_a_committed_reference_resumes_without_recomputing_a_cell(tmp_path, monk
     monkeypatch.setattr(runner, "run_cell", no_training)
     grid = Grid.from_dict({k: v for k, v in record["grid"].items()})
     outcome = runner.run_search(grid, out, n_jobs=1, progress=False)
-    # the median-seed rule needs 184 of the 240 (no confirmation probes, no seed run past its
-    # own failure): every one of them is found stored
-    assert outcome.computed == 0 and outcome.skipped == 184
+    # the run was made under the search's present rule, so it replays every one of its 315
+    # cells from the store
+    assert outcome.computed == 0 and outcome.skipped == 315

@@ -35,6 +35,7 @@ def test_a_run_with_dynamics_reports_its_spectra_and_time_constants(tmp_path):
     assert run_cli("report", str(out)).returncode == 0
     text = (out / "report.md").read_text()
     assert "## Dynamics during training" in text
+    assert "| task | cells solved / failed |" in text  # the per-cell |lambda_1| * T table
     for name in ("lyapunov_spectrum", "time_constants"):
         assert f"figures/{name}.png" in text
         assert (out / "figures" / f"{name}.png").stat().st_size > 10_000

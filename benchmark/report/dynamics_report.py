@@ -9,6 +9,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from benchmark.analysis.trained_dynamics import QUANTILES, decay_over_input, separation_table
+from benchmark.report.markdown import fmt, table
 from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import legend_below, palette, panels, plain_log, task_title
 
@@ -102,3 +104,29 @@ def time_constant_figure(taus: pd.DataFrame, focus: dict, models, labels, path,
     ax.plot([], [], color="0.5", lw=4, alpha=0.8, label="after training (lower bar)")
     legend_below(fig, {})
     page.save(fig, path)
+
+
+def decay_over_input_lines(summary: pd.DataFrame) -> list[str]:
+    """Per task, |lambda_1| * T of the cells that solved against those that failed, at the
+    end of training, and how well it separates them at initialisation and at the end."""
+    cells = decay_over_input(summary)
+    if cells.empty:
+        return []
+    found = separation_table(cells)
+    body = [[row["task"], f"{row['n_solved']} / {row['n_failed']}",
+             *[" / ".join(fmt(row[f"{group}_end_q{q}"], 2) for q in QUANTILES)
+               for group in ("solved", "failed")],
+             fmt(row["separation_init"], 2), fmt(row["separation_end"], 2)]
+            for row in found.to_dict("records")]
+    return ["Every cell, every length: |lambda_1| * T, how many nats the slowest direction of "
+            "the state loses over the whole input (e^-(|lambda_1| T) is the share of itself it "
+            "keeps), for the cells that solved and those that failed; separation: the share "
+            "of (solved, failed) pairs in which the solved cell has the smaller value (ties "
+            "half; 1: every solved cell below every failed one, 0.5: no separation), from the "
+            "same quantity at initialisation and at the end. After training it describes what "
+            "a model that solved looks like, as much a consequence of solving as a cause "
+            "(from each cell's recorded `dynamics`).", "",
+            table(["task", "cells solved / failed",
+                   f"solved: median / q{QUANTILES[1]:g} at end",
+                   f"failed: median / q{QUANTILES[1]:g} at end",
+                   "separation at init", "separation at end"], body), ""]

@@ -12,6 +12,7 @@ import pandas as pd
 from benchmark.analysis.horizon_stats import median_coverage
 from benchmark.report.catalogue import figure_lines
 from benchmark.report.context import ReportContext
+from benchmark.report.dynamics_report import decay_over_input_lines
 from benchmark.report.extrapolation_report import extrapolation_section
 from benchmark.report.markdown import fmt, percent, share_words, table
 from benchmark.report.mechanism_report import mechanism_section
@@ -239,7 +240,8 @@ def dynamics_section(ctx: ReportContext) -> list[str]:
             "(`dynamics`, docs/METHODS.md): the Lyapunov spectrum of its state map, the growth "
             "of the leading direction over the input and, where the architecture defines a "
             "per-unit retention, its units' time constants.", "",
-            *figure_lines(ctx, "lyapunov_spectrum"), *figure_lines(ctx, "time_constants")]
+            *figure_lines(ctx, "lyapunov_spectrum"), *figure_lines(ctx, "time_constants"),
+            *decay_over_input_lines(ctx.usable)]
 
 
 def mechanism_lines(ctx: ReportContext) -> list[str]:

@@ -99,6 +99,20 @@ def test_orderings_hold_flip_or_overlap():
     assert verdicts[("a", "b")] == "always above"
 
 
+def test_capacity_per_unit_divides_the_median_seeds_bits_by_every_unit_of_the_stack():
+    rows = [{**_row("", "a", 32, 40), "task": "bit_capacity", "seed_ci_low": 20,
+             "seed_ci_high": math.inf},
+            {**_row("layers=2", "a", 32, 40, layers=2), "task": "bit_capacity"},
+            _row("", "a", 32, 40)]  # another task: no capacity
+    found = scaling.capacity_table(pd.DataFrame(rows)).set_index("point")
+    assert list(found.index) == ["", "layers=2"]
+    assert found.loc["", "bits_per_unit"] == 1.0  # 32 bits over 32 units
+    assert found.loc["", "bits_per_unit_low"] == pytest.approx(20 / 32)
+    assert math.isinf(found.loc["", "bits_per_unit_high"])  # held the longest payload run
+    assert found.loc["layers=2", "units"] == 64 and found.loc["layers=2", "bits_per_unit"] == 0.5
+    assert scaling.capacity_table(pd.DataFrame([_row("", "a", 1, 2)])).empty
+
+
 def _cells(folder):
     return {p.name for p in (folder / "cells").glob("*.npz")}
 
@@ -140,3 +154,17 @@ def test_a_sweep_runs_ordinary_cells_resumes_and_reports(tmp_path):
     assert set(table["point"].fillna("")) == {"", "steps=10", "layers=2"}
     assert (table.loc[table["point"] == "layers=2", "layers"] == 2).all()
     assert np.all(table.groupby("point", dropna=False)["n_params"].nunique() == 2)
+
+
+@pytest.mark.slow
+def test_a_capacity_sweep_reports_bits_per_unit(tmp_path):
+    out = tmp_path / "capacity"
+    result = run_cli("run", "--preset", "smoke", "--tasks", "bit_capacity", "--models", "rnn",
+                     "--search", "horizon", "--min-length", "2", "--max-length", "4",
+                     "--steps", "10", "--n-jobs", "1", "--no-progress",
+                     "--scale", "hidden_size=4,8", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert run_cli("report", str(out)).returncode == 0
+    text = (out / "report.md").read_text()
+    assert "**Capacity.**" in text and "| model | point | units |" in text
+    assert "| simple RNN | hidden_size=4 | 4 |" in text

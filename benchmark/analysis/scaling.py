@@ -156,4 +156,29 @@ def orderings(table: pd.DataFrame) -> pd.DataFrame:
                            else "overlaps somewhere")
                 rows.append({"task": task, "a": a, "b": b, "n_points": n, "a_above": above,
                              "a_below": below, "overlap": tied, "verdict": verdict})
-    return pd.DataFrame(rows)
+    # a sweep of one model has no pairs: an empty table that still has its columns
+    return pd.DataFrame(rows, columns=["task", "a", "b", "n_points", "a_above", "a_below",
+                                       "overlap", "verdict"])
+
+
+# tasks whose searched length is a number of items held at once (tasks/bit_capacity.py): the
+# horizon there is a capacity, and over the hidden size it gives items per unit
+CAPACITY_TASKS = ("bit_capacity",)
+
+
+def capacity_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, budget point) of a capacity task: the bits the median seed held (its
+    bracket's lower end) and that per hidden unit of the whole stack (hidden size x layers),
+    with the order-statistic interval for the median divided the same way (an upper end of
+    inf: held the longest payload run; 0: not even the shortest)."""
+    rows = table[table["task"].isin(CAPACITY_TASKS)]
+    if rows.empty:
+        return pd.DataFrame()
+    units = rows["hidden_size"] * rows["layers"]
+    return rows.assign(units=units,
+                       bits_per_unit=rows["seed_median_low"] / units,
+                       bits_per_unit_low=rows["seed_ci_low"] / units,
+                       bits_per_unit_high=rows["seed_ci_high"] / units)[
+        ["task", "model", "point", "steps", "hidden_size", "layers", "units", "n_params",
+         "seed_median_low", "seed_median_high", "bits_per_unit", "bits_per_unit_low",
+         "bits_per_unit_high", "n_seeds"]].reset_index(drop=True)

@@ -10,8 +10,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from benchmark.analysis.scaling import along, orderings, slopes
+from benchmark.analysis.scaling import along, capacity_table, orderings, slopes
 from benchmark.report.markdown import frame_table
+from benchmark.report.markdown import table as markdown_table
 from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import (
     drawable_span,
@@ -190,4 +191,27 @@ def scaling_section(table: pd.DataFrame, grid: dict, labels: dict,
             "Every point: the median seed's bracket in the order-statistic interval for the "
             "median:", "",
             frame_table(shown[["task", "model", "point", "steps", "hidden_size", "layers",
-                               "n_params", "horizon"]]), ""]
+                               "n_params", "horizon"]]), "",
+            *capacity_lines(table, labels)]
+
+
+def capacity_lines(table: pd.DataFrame, labels: dict) -> list[str]:
+    """Bits held per hidden unit at each budget point of a capacity task, beside Collins,
+    Sohl-Dickstein & Sussillo's (2017) about one real number per unit."""
+    found = capacity_table(table)
+    if found.empty:
+        return []
+    body = [[labels.get(r.model, r.model), r.point or "(as given)", str(r.units),
+             _bracket(r.seed_median_low, r.seed_median_high),
+             f"{r.bits_per_unit:.2f} [{r.bits_per_unit_low:.2f}, "
+             f"{'∞' if not np.isfinite(r.bits_per_unit_high) else f'{r.bits_per_unit_high:.2f}'})"
+             f" (n = {r.n_seeds})"] for r in found.itertuples()]
+    return ["**Capacity.** On bit_capacity the searched length is the number of bits held at "
+            "once over a fixed delay, so the median seed's horizon is a capacity in bits; per "
+            "hidden unit (hidden size x layers) it sets each model against Collins, "
+            "Sohl-Dickstein & Sussillo (2017), who found tuned networks of every architecture "
+            "store about one real number per unit (bits of a random payload are a lower bound "
+            "on what a unit holds). Interval: the order-statistic interval for the median "
+            "seed's capacity, per unit:", "",
+            markdown_table(["model", "point", "units", "bits held (median seed)",
+                         "bits per unit [interval]"], body), ""]

@@ -70,6 +70,10 @@ def test_shipped_presets_load(name):
         assert len(scale["steps"]) == 3 and len(scale["hidden_size"]) >= 3 and \
             scale["layers"] == (1, 2)
         return
+    if name == "capacity":  # bits held at once across widths (bits per unit)
+        assert grid.tasks == ("bit_capacity",) and len(dict(grid.scale)["hidden_size"]) >= 3
+        assert min(grid.lengths) <= 2
+        return
     if name == "mnist1d":  # the real-data task on the classic four and the chrono LSTM
         assert grid.tasks == ("mnist1d",) and min(grid.lengths) >= 12
         assert {"rnn", "rnn:init=identity:nonlinearity=relu", "gru", "lstm",

@@ -75,6 +75,10 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
                         label=model)
             ax.set_ylim(floor * 0.8, ceiling * 1.25)
             plain_log(ax.xaxis, ax.set_xscale)
+            if budget != "n_params":  # the few budgets swept are the ticks (not 500, 2000)
+                ax.set_xticks(sorted(rows[budget].unique()),
+                              [f"{v:g}" for v in sorted(rows[budget].unique())])
+                ax.minorticks_off()
             plain_log(ax.yaxis, ax.set_yscale)
             ax.set_xlabel(f"{AXIS_NAMES[budget]} (log scale)"
                           + (f", by {KEY_NAMES[key]}" if budget == "n_params" else ""))
@@ -136,11 +140,16 @@ def _slope_text(row) -> str:
 def opening(slope_table: pd.DataFrame, orders: pd.DataFrame, labels: dict) -> list[str]:
     """What the budget changes and what it does not, from the tables, one line each."""
     lines = []
-    for row in slope_table.itertuples():
+    # the models that never held the shortest length, one line per task and key
+    never = slope_table[slope_table["never_held"]]
+    for (task, key), rows in never.groupby(["task", "key"], sort=False):
+        names = [labels.get(m, m) for m in rows["model"]]
+        lines.append(f"- **{task}**: {', '.join(names)} "
+                     f"{'stays' if len(names) == 1 else 'stay'} below the shortest length "
+                     f"whatever the {KEY_NAMES[key]} in this sweep.")
+    for row in slope_table[~slope_table["never_held"]].itertuples():
         name = labels.get(row.model, row.model)
-        if row.never_held:
-            what = f"stays below the shortest length at every {KEY_NAMES[row.key]} tried"
-        elif np.isfinite(row.slope_low) and row.slope_low > 0:
+        if np.isfinite(row.slope_low) and row.slope_low > 0:
             what = f"grows with {KEY_NAMES[row.key]} (slope {row.slope:.2f}, interval above 0)"
         elif np.isfinite(row.slope_high) and row.slope_high < 0:
             what = f"shrinks with {KEY_NAMES[row.key]}"

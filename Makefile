@@ -60,6 +60,11 @@ reproducibility: install  ## split half: the zoo on seeds 0-4 and on 5-9; do the
 	$(PY) -m benchmark run --preset zoo --first-seed 5 --out results/reference/zoo_seeds_5-9 --n-jobs $(N_JOBS)
 	$(PY) -m benchmark reproducibility results/reference/zoo results/reference/zoo_seeds_5-9 --out results/reference/zoo_split_half
 
+reproduce: install  ## one committed reference from its preset: make reproduce PRESET=zoo_fixed (resumes from its cells; size it first with --dry-run)
+	@test -n "$(PRESET)" || { echo "make reproduce: set PRESET to a preset name (ls benchmark/presets)"; exit 2; }
+	$(PY) -m benchmark run --preset $(PRESET) --out results/reference/$(PRESET) --n-jobs $(N_JOBS)
+	$(PY) -m benchmark report results/reference/$(PRESET)
+
 landmarks: install  ## coRNN and IndRNN once at their authors' scale on adding, T 100 and 200 (about 1 CPU-hour: 0.92 measured)
 	$(PY) -m benchmark run --preset landmark_cornn --out results/reference/landmark_cornn --n-jobs $(N_JOBS)
 	$(PY) -m benchmark report results/reference/landmark_cornn

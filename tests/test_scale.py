@@ -80,9 +80,29 @@ def test_open_brackets_are_left_out_and_a_plateau_is_named():
             _row("steps=4000", "a", 40, 50, steps=4000)]
     (fit,) = scaling.slopes(pd.DataFrame(rows), ["steps"]).itertuples()
     assert fit.n_open == 3 and fit.n_seed_points == 9  # the first point failed its shortest
-    assert fit.stops_growing  # 4000 steps held no longer than 2000
+    assert fit.stops_growing  # grew to 2000 steps, and 4000 held no longer
+    assert fit.change == "grows"  # [40, 50) at 4000 lies above [0, 10) at 500
     one = scaling.slope(pd.DataFrame([_row("", "a", 20, math.inf)]), "steps")
     assert math.isnan(one["slope"]) and one["n_open"] == 3
+    flat = [_row("", "a", 20, 25), _row("steps=2000", "a", 20, 25, steps=2000),
+            _row("steps=4000", "a", 20, 25, steps=4000)]
+    (fit,) = scaling.slopes(pd.DataFrame(flat), ["steps"]).itertuples()
+    assert not fit.stops_growing and fit.change == "not shown"  # it never grew: no plateau
+
+
+def test_the_slope_range_holds_every_horizon_the_brackets_allow():
+    # the best seeds hold the longest length at the top budget: left out, the closed brackets
+    # alone fall with steps, while every horizon the brackets allow gives a rising slope
+    rows = [_row("", "a", 20, 25, steps=1000), _row("steps=10000", "a", 16, 20, steps=10000)]
+    rows[1]["seed_lows"], rows[1]["seed_highs"] = [16, 160, 160], [20, math.inf, math.inf]
+    (fit,) = scaling.slopes(pd.DataFrame(rows), ["steps"]).itertuples()
+    assert fit.slope < 0 and fit.n_open == 2
+    assert fit.range_low == pytest.approx(math.log10(160 / 25)) and fit.range_high == math.inf
+    closed = [_row("", "a", 10, 20, steps=1000), _row("steps=10000", "a", 40, 80, steps=10000)]
+    (fit,) = scaling.slopes(pd.DataFrame(closed), ["steps"]).itertuples()
+    # log10(40/20) to log10(80/10) over one decade of steps; the middles' slope lies inside
+    assert (fit.range_low, fit.range_high) == pytest.approx((math.log10(2), math.log10(8)))
+    assert fit.range_low <= fit.slope <= fit.range_high
 
 
 def test_orderings_hold_flip_or_overlap():

@@ -2,14 +2,25 @@
 side by side.
 
 Per (budget point, task, model) the horizon is measured as everywhere else, with the seed as
-the unit (``horizon_stats.median_horizon``). Along each scaled key, the growth of the horizon
-with the budget is the Theil-Sen slope of log horizon on log budget over every seed's own
-horizon (the geometric middle of its bracket); a seed whose bracket is open (it failed the
-shortest length, or held the longest) has no such middle and is left out, and counted, so a
-slope never rests on a number the data do not hold. The budget of steps, batch and training
-set is its own value; that of width and depth is the parameter count, which both change.
-"""
+the unit (``horizon_stats.median_horizon``). Along each scaled key three numbers say how it
+moves, each honest about brackets the search left open (a seed that failed the shortest
+length, or held the longest):
 
+- the *change*: whether the order-statistic interval for the median at the largest budget lies
+  wholly above (grows) or below (shrinks) the one at the smallest. Open brackets enter those
+  intervals as they are, so this verdict is the one the report states;
+- the Theil-Sen slope of log horizon on log budget over the seeds' closed brackets (their
+  geometric middles), with its interval: open brackets are left out and counted, which biases
+  the slope wherever many are open (a model that holds the longest length at the top budget
+  loses exactly its best seeds there);
+- the *slope range*: the smallest and largest Theil-Sen slope over every set of horizons the
+  seeds' brackets allow, open ones included (a seed's horizon lies anywhere in [low, high)).
+  The median is monotone, so the range is the medians of the pairwise slopes' lower and upper
+  ends.
+
+The budget of steps, batch and training set is its own value; that of width and depth is the
+parameter count, which both change.
+"""
 from __future__ import annotations
 
 import math
@@ -96,33 +107,82 @@ def slope(rows: pd.DataFrame, budget: str) -> dict:
     if np.unique(x).size < 2:
         return {"slope": math.nan, "slope_low": math.nan, "slope_high": math.nan,
                 "n_seed_points": len(xs), "n_open": open_}
-    fit, _, low, high = stats.theilslopes(y, x, alpha=CONFIDENCE)
+    with np.errstate(invalid="ignore"):  # heavy ties: scipy's interval is undefined (NaN)
+        fit, _, low, high = stats.theilslopes(y, x, alpha=CONFIDENCE)
     return {"slope": float(fit), "slope_low": float(low), "slope_high": float(high),
             "n_seed_points": len(xs), "n_open": open_}
 
 
-def stops_growing(rows: pd.DataFrame) -> bool:
-    """Whether the median seed's horizon at the largest budget is no longer than at the one
-    below it (a plateau): read on the brackets' lower ends, which are probed lengths."""
+def slope_range(rows: pd.DataFrame, budget: str) -> tuple[float, float]:
+    """The smallest and largest Theil-Sen slope of log10 horizon on log10 budget over every
+    horizon each seed's bracket allows, open brackets included (an open low end counts as
+    length 1, an open high end as infinite); NaN where fewer than two budgets."""
+    xs, lows, highs = [], [], []
+    for row in rows.itertuples():
+        xs += [math.log10(float(getattr(row, budget)))] * len(row.seed_lows)
+        lows += [math.log10(max(float(v), 1.0)) for v in row.seed_lows]
+        highs += [math.log10(float(v)) if np.isfinite(v) else math.inf for v in row.seed_highs]
+    x, low, high = np.asarray(xs), np.asarray(lows), np.asarray(highs)
+    first, second = np.triu_indices(x.size, k=1)
+    apart = x[first] != x[second]
+    if not apart.any():
+        return math.nan, math.nan
+    i, j = first[apart], second[apart]
+    i, j = np.where(x[i] < x[j], i, j), np.where(x[i] < x[j], j, i)  # i: the smaller budget
+    run = x[j] - x[i]
+    with np.errstate(invalid="ignore"):  # inf - inf cannot arise: lows are finite
+        return (float(np.median((low[j] - high[i]) / run)),
+                float(np.median((high[j] - low[i]) / run)))
+
+
+def change(rows: pd.DataFrame) -> str:
+    """'grows' / 'shrinks' where the order-statistic interval for the median at the largest
+    budget lies wholly above / below the one at the smallest, else 'not shown'."""
     if len(rows) < 2:
+        return "not shown"
+    bottom, top = rows.iloc[0], rows.iloc[-1]
+    if top["seed_ci_low"] >= bottom["seed_ci_high"] > 0:
+        return "grows"
+    if bottom["seed_ci_low"] >= top["seed_ci_high"] > 0:
+        return "shrinks"
+    return "not shown"
+
+
+def stops_growing(rows: pd.DataFrame) -> bool:
+    """Whether the median seed's horizon grew up to the budget below the largest and then no
+    further (a plateau): read on the brackets' lower ends, which are probed lengths."""
+    if len(rows) < 3:
         return False
-    top, below = rows.iloc[-1], rows.iloc[-2]
-    return bool(below["seed_median_low"] > 0 and np.isfinite(top["seed_median_high"])
+    top, below, bottom = rows.iloc[-1], rows.iloc[-2], rows.iloc[0]
+    return bool(below["seed_median_low"] > bottom["seed_median_low"]
+                and np.isfinite(top["seed_median_high"])
                 and top["seed_median_low"] <= below["seed_median_low"])
 
 
+def _ends(rows: pd.DataFrame) -> dict:
+    """The median seed's bracket at the smallest and at the largest budget."""
+    return {"first_low": rows.iloc[0]["seed_median_low"],
+            "first_high": rows.iloc[0]["seed_median_high"],
+            "last_low": rows.iloc[-1]["seed_median_low"],
+            "last_high": rows.iloc[-1]["seed_median_high"]}
+
+
 def slopes(table: pd.DataFrame, scaled: list[str]) -> pd.DataFrame:
-    """Per (task, model, scaled key): the slope of log horizon on log budget, with its
-    interval, and whether the horizon stopped growing at the top of the sweep."""
+    """Per (task, model, scaled key): the change from the smallest to the largest budget, the
+    slope of log horizon on log budget with its interval, its range over the open brackets,
+    and whether the horizon stopped growing at the top of the sweep."""
     rows = []
     for key in scaled:
         sweep = along(table, key)
         for (task, model), mine in sweep.groupby(["task", "model"], sort=False):
             mine = mine.sort_values(BUDGET_OF[key])
+            least, most = slope_range(mine, BUDGET_OF[key])
             rows.append({"task": task, "model": model, "key": key, "budget": BUDGET_OF[key],
                          "n_points": len(mine), "lowest": mine[BUDGET_OF[key]].min(),
                          "highest": mine[BUDGET_OF[key]].max(),
                          **slope(mine, BUDGET_OF[key]),
+                         "range_low": least, "range_high": most, "change": change(mine),
+                         **_ends(mine),
                          "never_held": bool((mine["seed_median_low"] == 0).all()),
                          "stops_growing": stops_growing(mine)})
     return pd.DataFrame(rows)

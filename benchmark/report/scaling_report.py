@@ -130,33 +130,59 @@ def _bracket(low: float, high: float) -> str:
     return f"[{low:g}, {'∞' if not np.isfinite(high) else f'{high:g}'})"
 
 
+def _number(value: float) -> str:
+    return "∞" if value == math.inf else "−∞" if value == -math.inf else f"{value:.2f}"
+
+
 def _slope_text(row) -> str:
+    """The Theil-Sen slope over closed brackets with its interval ('–' where ties leave it
+    undefined), and how many open brackets it left out."""
     if not np.isfinite(row.slope):
         return f"– ({row.n_seed_points} closed seed brackets)"
-    return (f"{row.slope:.2f} [{row.slope_low:.2f}, {row.slope_high:.2f}] "
-            f"({row.n_seed_points} seeds' brackets, {row.n_open} open left out)")
+    interval = (f"[{row.slope_low:.2f}, {row.slope_high:.2f}]"
+                if np.isfinite(row.slope_low) and np.isfinite(row.slope_high)
+                else "[–: too many ties]")
+    return f"{row.slope:.2f} {interval} ({row.n_seed_points} closed, {row.n_open} open left out)"
+
+
+def _range_text(row) -> str:
+    if not np.isfinite(row.range_low) and not np.isfinite(row.range_high):
+        return "–"
+    return f"[{_number(row.range_low)}, {_number(row.range_high)}]"
+
+
+def _change_line(row, name: str) -> str:
+    """One model's growth or shrinkage along one key, with the numbers it rests on."""
+    unit = "parameters" if row.budget == "n_params" else KEY_NAMES[row.key]
+    line = (f"- **{row.task}**, {name}: the horizon {row.change} with {KEY_NAMES[row.key]}: "
+            f"{_bracket(row.first_low, row.first_high)} at {row.lowest:g} → "
+            f"{_bracket(row.last_low, row.last_high)} at {row.highest:g} {unit} (median "
+            f"seed; the intervals for the median apart); slope range {_range_text(row)}")
+    if np.isfinite(row.slope):
+        line += f", Theil–Sen over closed brackets {_slope_text(row)}"
+    return line + ("; it stopped growing at the top of the sweep" if row.stops_growing
+                   else "") + "."
 
 
 def opening(slope_table: pd.DataFrame, orders: pd.DataFrame, labels: dict) -> list[str]:
-    """What the budget changes and what it does not, from the tables, one line each."""
+    """What the budget changes and what it does not, from the tables: one line per change,
+    one per task and key for the models it does not change."""
     lines = []
-    # the models that never held the shortest length, one line per task and key
     never = slope_table[slope_table["never_held"]]
     for (task, key), rows in never.groupby(["task", "key"], sort=False):
         names = [labels.get(m, m) for m in rows["model"]]
         lines.append(f"- **{task}**: {', '.join(names)} "
                      f"{'stays' if len(names) == 1 else 'stay'} below the shortest length "
                      f"whatever the {KEY_NAMES[key]} in this sweep.")
-    for row in slope_table[~slope_table["never_held"]].itertuples():
-        name = labels.get(row.model, row.model)
-        if np.isfinite(row.slope_low) and row.slope_low > 0:
-            what = f"grows with {KEY_NAMES[row.key]} (slope {row.slope:.2f}, interval above 0)"
-        elif np.isfinite(row.slope_high) and row.slope_high < 0:
-            what = f"shrinks with {KEY_NAMES[row.key]}"
-        else:
-            what = f"is not shown to change with {KEY_NAMES[row.key]}"
-        plateau = "; it stopped growing at the top of the sweep" if row.stops_growing else ""
-        lines.append(f"- **{row.task}**, {name}: the horizon {what}{plateau}.")
+    held = slope_table[~slope_table["never_held"]]
+    for row in held[held["change"] != "not shown"].itertuples():
+        lines.append(_change_line(row, labels.get(row.model, row.model)))
+    unmoved = held[held["change"] == "not shown"]
+    for (task, key), rows in unmoved.groupby(["task", "key"], sort=False):
+        names = [labels.get(m, m) for m in rows["model"]]
+        lines.append(f"- **{task}**, {KEY_NAMES[key]}: not shown to change the horizon of "
+                     f"{', '.join(names)} (the intervals for the median at "
+                     f"the smallest and the largest budget overlap).")
     for row in orders[orders["verdict"] != "overlaps somewhere"].itertuples():
         a, b = labels.get(row.a, row.a), labels.get(row.b, row.b)
         if row.verdict == "flips":
@@ -183,7 +209,8 @@ def scaling_section(table: pd.DataFrame, grid: dict, labels: dict,
                                   f"(n = {r.n_seeds})" for r in table.itertuples()],
                          point=[p or "(as given)" for p in table["point"]])
     slope_shown = slope_table.assign(model=[labels.get(m, m) for m in slope_table["model"]],
-                                     slope=[_slope_text(r) for r in slope_table.itertuples()])
+                                     slope=[_slope_text(r) for r in slope_table.itertuples()],
+                                     range=[_range_text(r) for r in slope_table.itertuples()])
     return ["## Budget", "",
             "The same search at each budget point: the grid as given, and each scaled key "
             "varied alone through it" + (" (crossed keys: " + ", ".join(
@@ -191,12 +218,18 @@ def scaling_section(table: pd.DataFrame, grid: dict, labels: dict,
             + ". What the budget changes, and what it does not:", "",
             *opening(slope_table, orders, labels), "",
             *figure_lines("scaling"), *figure_lines("scaling_map"),
-            "Slope of log10 horizon on log10 budget (Theil–Sen over every seed's closed "
-            "bracket, geometric middle; 95 % interval). A seed that failed the shortest length "
-            "or held the longest has no closed bracket and is left out, and counted:", "",
-            frame_table(slope_shown[["task", "model", "key", "lowest", "highest", "slope"]]
+            "Slope of log10 horizon on log10 budget. Theil–Sen over every seed's closed "
+            "bracket (its geometric middle), with its 95 % interval: a seed that failed the "
+            "shortest length or held the longest has no closed bracket and is left out, and "
+            "counted, which biases the slope where many are open (at the top budget those are "
+            "the best seeds). The range: the smallest and largest Theil–Sen slope over every "
+            "set of horizons the seeds' brackets allow, open ones included. The verdicts above "
+            "rest on neither: on the intervals for the median at the two ends of the sweep.", "",
+            frame_table(slope_shown[["task", "model", "key", "lowest", "highest", "slope",
+                                     "range", "change"]]
                         .rename(columns={"key": "scaled", "lowest": "from", "highest": "to",
-                                         "slope": "slope [interval] (seeds)"})), "",
+                                         "slope": "Theil–Sen [interval] (seeds)",
+                                         "range": "range over all brackets"})), "",
             "Every point: the median seed's bracket in the order-statistic interval for the "
             "median:", "",
             frame_table(shown[["task", "model", "point", "steps", "hidden_size", "layers",

@@ -185,9 +185,12 @@ FIGURES = (
            _text("Read off: per task (columns) and scaled key (rows), each model's horizon "
                  "against its budget, both axes log: the bar is the median seed's bracket "
                  "(from the longest length it held to the first it failed; a triangle where "
-                 "it held the longest length run), the line joins the brackets' geometric "
-                 "middles. Width and depth are drawn against the parameter count they give; "
-                 "the models' points are set slightly apart so none hides another.")),
+                 "it held the longest length run), the thin line the interval for the median "
+                 "from the seeds' order statistics (to the top where a seed held the longest "
+                 "length, to the floor where one held none), the line joins the closed "
+                 "brackets' geometric middles. Width and depth are drawn against the "
+                 "parameter count they give; the models' points are set slightly apart so none "
+                 "hides another. On a capacity task the length is the number of bits held.")),
     Figure("scaling_map", "horizon over the crossed keys", _crossed,
            lambda ctx, path: scaling_report.crossed_map(ctx.scaling, ctx.grid, ctx.models,
                                                         ctx.labels, path, ctx.page),

@@ -9,8 +9,9 @@ import math
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-from benchmark.analysis.scaling import along, capacity_table, orderings, slopes
+from benchmark.analysis.scaling import CAPACITY_TASKS, along, capacity_table, orderings, slopes
 from benchmark.report.markdown import frame_table
 from benchmark.report.markdown import table as markdown_table
 from benchmark.report.page import SCREEN, Page
@@ -35,6 +36,10 @@ def scaled_keys(grid: dict) -> list[str]:
     return list(grid.get("scale", {}))
 
 
+def _thousands(value: float, _position=None) -> str:
+    return f"{value / 1000:g}k" if value >= 10000 else f"{value:g}"
+
+
 def _middle(low: float, high: float) -> float:
     return math.sqrt(low * high) if low > 0 and np.isfinite(high) else math.nan
 
@@ -43,7 +48,8 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
                    page: Page = SCREEN) -> None:
     """A row per scaled key, a panel per task: x the budget (log), y the horizon (log): per
     model the median seed's bracket as a bar at each budget (an arrow where it is open above;
-    from the axis floor where nothing held), a line through the closed brackets' middles."""
+    from the axis floor where nothing held), the interval for the median as a thin line, a line
+    through the closed brackets' middles."""
     tasks = list(dict.fromkeys(table["task"]))
     fig, axes = panels(page, len(tasks), rows=len(keys), height=3.2)
     colours = palette(models)
@@ -64,6 +70,8 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
                     continue
                 x = mine[budget].to_numpy(float) * spread[model]  # apart, not hidden
                 for xi, row in zip(x, mine.itertuples(), strict=True):
+                    low, high = drawable_span(row.seed_ci_low, row.seed_ci_high, floor, ceiling)
+                    ax.plot([xi, xi], [low, high], "-", color=colours[model], lw=0.9)  # interval
                     low, high = drawable_span(row.seed_median_low, row.seed_median_high,
                                               floor, ceiling)
                     ax.plot([xi, xi], [low, high], "-", color=colours[model], lw=4, alpha=0.45)
@@ -75,6 +83,7 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
                         label=model)
             ax.set_ylim(floor * 0.8, ceiling * 1.25)
             plain_log(ax.xaxis, ax.set_xscale)
+            ax.xaxis.set_major_formatter(FuncFormatter(_thousands))  # "20k": labels fit
             if budget != "n_params":  # the few budgets swept are the ticks (not 500, 2000)
                 ax.set_xticks(sorted(rows[budget].unique()),
                               [f"{v:g}" for v in sorted(rows[budget].unique())])
@@ -82,7 +91,9 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
             plain_log(ax.yaxis, ax.set_yscale)
             ax.set_xlabel(f"{AXIS_NAMES[budget]} (log scale)"
                           + (f", by {KEY_NAMES[key]}" if budget == "n_params" else ""))
-            ax.set_ylabel("horizon T (steps, log scale)" if c == 0 else "")
+            capacity = task in CAPACITY_TASKS  # its searched length is a payload in bits
+            ax.set_ylabel("bits held at once (log scale)" if capacity else
+                          "horizon T (steps, log scale)" if c == 0 else "")
             ax.set_title(task_title(task, page))
     legend_below(fig, {m: labels.get(m, m) for m in models})
     page.save(fig, path)
@@ -146,7 +157,9 @@ def _slope_text(row) -> str:
 
 
 def _range_text(row) -> str:
-    if not np.isfinite(row.range_low) and not np.isfinite(row.range_high):
+    # nothing held anywhere: the range only spans the shortest length's bracket, which says
+    # nothing about growth
+    if row.never_held or (not np.isfinite(row.range_low) and not np.isfinite(row.range_high)):
         return "–"
     return f"[{_number(row.range_low)}, {_number(row.range_high)}]"
 

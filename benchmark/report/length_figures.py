@@ -14,6 +14,7 @@ from benchmark.report.plotting import (
     drawable_span,
     group_title,
     legend_below,
+    length_label,
     log_length_axis,
     log_y,
     metric_label,
@@ -112,7 +113,7 @@ def _probe_map(agg: pd.DataFrame, models, labels, path, page: Page = SCREEN) -> 
                            label=f"{row['k']}/{row['n']}")
         log_length_axis(ax, rows["seq_len"])
         ax.set_title(task_title(task, page))
-        ax.set_xlabel("T (steps, log scale)")
+        ax.set_xlabel(length_label(task))
         ax.grid(axis="y", visible=False)
     axes[0][0].set_yticks(range(len(order)), [page.row_label(labels[m]) for m in order])
     axes[0][0].set_ylim(len(order) - 0.5, -0.5)  # first model on top
@@ -218,7 +219,7 @@ def horizon_plot(horizons: pd.DataFrame, summary: pd.DataFrame, models, labels, 
         ax.set_yticks(range(len(order)), [page.row_label(labels[m]) for m in order])
         ax.set_ylim(len(order) - 0.4, -0.75)  # first model on top (the axis is shared)
         ax.set_title(task_title(task, page))
-        ax.set_xlabel("T (steps, log scale)")
+        ax.set_xlabel(length_label(task))
     legend_below(fig, {})
     page.save(fig, path)
 

@@ -264,3 +264,11 @@ def input_steps_note(tasks) -> str:
         if extra > 0:
             parts.append(f"T + {extra} for {key}")
     return "; ".join(["T", *parts])
+
+
+def length_label(task: str) -> str:
+    """The searched length's axis label: input steps, or for a capacity task (its length is a
+    payload held at once) bits."""
+    from benchmark.analysis.scaling import CAPACITY_TASKS
+
+    return "k (bits held, log scale)" if task in CAPACITY_TASKS else "T (steps, log scale)"

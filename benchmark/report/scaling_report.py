@@ -99,18 +99,33 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
     page.save(fig, path)
 
 
+def crossed_rows(table: pd.DataFrame, keys) -> pd.DataFrame:
+    """The anchor and the points that vary only ``keys``: a steps=3000 point also sits at the
+    anchor's width and depth, and must not be drawn over the anchor's cell of the map."""
+    keep = [point == "" or {part.split("=")[0] for part in point.split(",")} <= set(keys)
+            for point in table["point"]]
+    return table[keep]
+
+
 def crossed_map(table: pd.DataFrame, grid: dict, models, labels, path,
                 page: Page = SCREEN) -> None:
     """Width x depth (the two crossed keys), a panel per (task, model): the colour is the
     median seed's horizon (its bracket's lower end), the text its bracket and seed count."""
     first, second = [k for k in grid["scale"] if k in grid.get("scale_cross", [])][:2]
-    pairs = [(t, m) for t in dict.fromkeys(table["task"]) for m in models
-             if ((table["task"] == t) & (table["model"] == m)).any()]
-    fig, axes = panels(page, len(pairs), width=2.8, height=2.6)
+    table = crossed_rows(table, (first, second))
+    tasks = list(dict.fromkeys(table["task"]))
+    shown = [m for m in models if (table["model"] == m).any()]
+    # a row per task, a column per model: one long row of panels is unreadable
+    fig, grid_axes = panels(page, len(shown), rows=len(tasks), width=2.8, height=2.6)
+    pairs = [(t, m) for t in tasks for m in shown]
+    flat_axes = [grid_axes[r][c] for r in range(len(tasks)) for c in range(len(shown))]
     values_a, values_b = sorted(grid["scale"][first]), sorted(grid["scale"][second])
     top = max(table["seed_median_low"].max(), 1)
-    for k, (ax, (task, model)) in enumerate(zip(axes[0], pairs, strict=True)):
+    for k, (ax, (task, model)) in enumerate(zip(flat_axes, pairs, strict=True)):
         rows = table[(table["task"] == task) & (table["model"] == model)]
+        if rows.empty:
+            ax.set_axis_off()
+            continue
         grid_values = np.full((len(values_b), len(values_a)), np.nan)
         for row in rows.itertuples():
             a, b = getattr(row, first), getattr(row, second)
@@ -129,10 +144,10 @@ def crossed_map(table: pd.DataFrame, grid: dict, models, labels, path,
         ax.set_xticks(range(len(values_a)), [str(v) for v in values_a])
         ax.set_yticks(range(len(values_b)), [str(v) for v in values_b])
         ax.set_xlabel(KEY_NAMES[first])
-        ax.set_ylabel(KEY_NAMES[second] if k == 0 else "")
+        ax.set_ylabel(KEY_NAMES[second] if k % len(shown) == 0 else "")
         ax.set_title(f"{task_title(task, page)}\n{labels.get(model, model)}", fontsize=8)
     fig.tight_layout()
-    bar = fig.colorbar(image, ax=list(axes[0]), fraction=0.03, pad=0.02)
+    bar = fig.colorbar(image, ax=flat_axes, fraction=0.03, pad=0.02)
     bar.set_label("median seed's horizon, log10 T")
     page.save(fig, path)
 

@@ -44,6 +44,22 @@ def _middle(low: float, high: float) -> float:
     return math.sqrt(low * high) if low > 0 and np.isfinite(high) else math.nan
 
 
+def _draw_brackets(ax, x, rows: pd.DataFrame, colour, floor: float, ceiling: float,
+                   label: str) -> None:
+    """One model's points along one key: at each budget the interval for the median (thin),
+    the median seed's bracket (thick; a triangle where open above), and a line through the
+    closed brackets' middles."""
+    for xi, row in zip(x, rows.itertuples(), strict=True):
+        low, high = drawable_span(row.seed_ci_low, row.seed_ci_high, floor, ceiling)
+        ax.plot([xi, xi], [low, high], "-", color=colour, lw=0.9)
+        low, high = drawable_span(row.seed_median_low, row.seed_median_high, floor, ceiling)
+        ax.plot([xi, xi], [low, high], "-", color=colour, lw=4, alpha=0.45)
+        if not np.isfinite(row.seed_median_high):
+            ax.plot(xi, ceiling, "^", color=colour, ms=5)
+    middles = [_middle(r.seed_median_low, r.seed_median_high) for r in rows.itertuples()]
+    ax.plot(x, middles, "o-", color=colour, lw=1.2, ms=4, label=label)
+
+
 def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
                    page: Page = SCREEN) -> None:
     """A row per scaled key, a panel per task: x the budget (log), y the horizon (log): per
@@ -69,18 +85,7 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
                 if mine.empty:
                     continue
                 x = mine[budget].to_numpy(float) * spread[model]  # apart, not hidden
-                for xi, row in zip(x, mine.itertuples(), strict=True):
-                    low, high = drawable_span(row.seed_ci_low, row.seed_ci_high, floor, ceiling)
-                    ax.plot([xi, xi], [low, high], "-", color=colours[model], lw=0.9)  # interval
-                    low, high = drawable_span(row.seed_median_low, row.seed_median_high,
-                                              floor, ceiling)
-                    ax.plot([xi, xi], [low, high], "-", color=colours[model], lw=4, alpha=0.45)
-                    if not np.isfinite(row.seed_median_high):
-                        ax.plot(xi, ceiling, "^", color=colours[model], ms=5)
-                middles = [_middle(r.seed_median_low, r.seed_median_high)
-                           for r in mine.itertuples()]
-                ax.plot(x, middles, "o-", color=colours[model], lw=1.2, ms=4,
-                        label=model)
+                _draw_brackets(ax, x, mine, colours[model], floor, ceiling, model)
             ax.set_ylim(floor * 0.8, ceiling * 1.25)
             plain_log(ax.xaxis, ax.set_xscale)
             ax.xaxis.set_major_formatter(FuncFormatter(_thousands))  # "20k": labels fit

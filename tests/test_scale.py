@@ -106,12 +106,10 @@ def test_the_slope_range_holds_every_horizon_the_brackets_allow():
 
 
 def test_the_width_by_depth_map_reads_only_the_anchor_and_the_crossed_points():
-    from benchmark.report.scaling_report import crossed_rows
-
     rows = pd.DataFrame([_row(p, "a", 10, 20) for p in
                          ("", "steps=3000", "hidden_size=16", "hidden_size=16,layers=2",
                           "layers=2")])
-    kept = crossed_rows(rows, ("hidden_size", "layers"))["point"].tolist()
+    kept = scaling.points_within(rows, ("hidden_size", "layers"))["point"].tolist()
     assert kept == ["", "hidden_size=16", "hidden_size=16,layers=2", "layers=2"]
 
 

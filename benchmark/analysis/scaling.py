@@ -21,6 +21,7 @@ length, or held the longest):
 The budget of steps, batch and training set is its own value; that of width and depth is the
 parameter count, which both change.
 """
+
 from __future__ import annotations
 
 import math
@@ -80,11 +81,21 @@ def scaling_table(root: Path, base_models: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def changed_keys(point: str) -> set[str]:
+    """The keys a point's label (benchmark/run/scale.py's point_label) changes from the
+    anchor: ``steps=1000,layers=2`` -> {steps, layers}; the anchor's "" -> none."""
+    return {part.split("=")[0] for part in point.split(",")} if point else set()
+
+
+def points_within(table: pd.DataFrame, keys) -> pd.DataFrame:
+    """The anchor and every point that changes only ``keys``."""
+    return table[[changed_keys(point) <= set(keys) for point in table["point"]]]
+
+
 def along(table: pd.DataFrame, key: str) -> pd.DataFrame:
     """The rows of the sweep of one key: the anchor and every point that changes that key
-    alone (a point's label names the keys it changes)."""
-    alone = table["point"].str.fullmatch(rf"{key}=\d+") | (table["point"] == "")
-    return table[alone].sort_values(key)
+    alone."""
+    return points_within(table, (key,)).sort_values(key)
 
 
 def seed_middles(lows, highs) -> tuple[np.ndarray, int]:

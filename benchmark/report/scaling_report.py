@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from benchmark.analysis.scaling import CAPACITY_TASKS, along, capacity_table, orderings, slopes
+from benchmark.analysis.scaling import (
+    CAPACITY_TASKS,
+    along,
+    capacity_table,
+    orderings,
+    points_within,
+    slopes,
+)
 from benchmark.report.markdown import frame_table
 from benchmark.report.markdown import table as markdown_table
 from benchmark.report.page import SCREEN, Page
@@ -104,20 +111,14 @@ def scaling_figure(table: pd.DataFrame, keys: list[str], models, labels, path,
     page.save(fig, path)
 
 
-def crossed_rows(table: pd.DataFrame, keys) -> pd.DataFrame:
-    """The anchor and the points that vary only ``keys``: a steps=3000 point also sits at the
-    anchor's width and depth, and must not be drawn over the anchor's cell of the map."""
-    keep = [point == "" or {part.split("=")[0] for part in point.split(",")} <= set(keys)
-            for point in table["point"]]
-    return table[keep]
-
-
 def crossed_map(table: pd.DataFrame, grid: dict, models, labels, path,
                 page: Page = SCREEN) -> None:
     """Width x depth (the two crossed keys), a panel per (task, model): the colour is the
     median seed's horizon (its bracket's lower end), the text its bracket and seed count."""
     first, second = [k for k in grid["scale"] if k in grid.get("scale_cross", [])][:2]
-    table = crossed_rows(table, (first, second))
+    # the anchor and the crossed points only: a steps=3000 point also sits at the anchor's
+    # width and depth, and must not be drawn over the anchor's cell of the map
+    table = points_within(table, (first, second))
     tasks = list(dict.fromkeys(table["task"]))
     shown = [m for m in models if (table["model"] == m).any()]
     # a row per task, a column per model: one long row of panels is unreadable

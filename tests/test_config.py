@@ -53,10 +53,17 @@ def test_shipped_presets_load(name):
         assert grid.search == "horizon" and len(grid.models) == 10
         assert {"lmu", "cornn", "indrnn", "exprnn", "lstm:chrono=auto"} <= set(grid.models)
         return
-    if name == "modern":  # every linear-recurrence cell beside the gated anchors, to T = 1000
+    if name == "modern":  # the linear-recurrence cells beside the gated anchors, to T = 320
         assert {m.partition(":")[0] for m in grid.models} >= {
-            "lru", "s4d", "s6", "mingru", "minlstm", "slstm", "gru", "lstm"}
-        assert (min(grid.lengths), max(grid.lengths)) == (10, 1000) and len(grid.lr_grid) == 3
+            "lru", "s4d", "mingru", "minlstm", "slstm", "gru", "lstm"}
+        assert (min(grid.lengths), max(grid.lengths)) == (10, 320) and len(grid.lr_grid) == 3
+        return
+    if name == "modern_s6":  # the selective SSM alone, capped, at every other setting of modern
+        modern = load_grid("modern")
+        assert grid.models == ("s6",) and max(grid.lengths) < max(modern.lengths)
+        assert grid.settings() == modern.settings()  # so its cells are the ones modern would run
+        assert (grid.tasks, grid.lr_grid, grid.seeds) == (modern.tasks, modern.lr_grid,
+                                                          modern.seeds)
         return
     if name == "recall":  # the modern memory tasks, scored at longer lengths too
         assert {"selective_copy", "associative_recall", "flip_flop", "delayed_xor"} <= \

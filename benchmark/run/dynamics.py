@@ -19,6 +19,7 @@ log of the smallest normal number instead of -inf.
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import torch
@@ -88,7 +89,13 @@ def lyapunov_run(core: torch.nn.Module, x: torch.Tensor, k: int = 8, qr_every: i
 
         with torch.no_grad():
             s_next = step(s)
-        q = vmap(push, in_dims=2, out_dims=2)(q).detach()  # J_t Q: (B, n, k)
+        with warnings.catch_warnings():
+            # an op without a batching rule (the GLU of the state-space blocks) makes vmap
+            # loop over the k directions instead: the same numbers, slower; torch warns on
+            # every call, which would bury a run's log
+            warnings.filterwarnings("ignore", message="There is a performance drop",
+                                    category=UserWarning)
+            q = vmap(push, in_dims=2, out_dims=2)(q).detach()  # J_t Q: (B, n, k)
         s, since = s_next.detach(), since + 1
         if t % qr_every == 0 or t == last:
             q, r = torch.linalg.qr(q)

@@ -143,3 +143,33 @@ def test_the_report_has_the_section_only_for_a_run_with_extrapolation(tmp_path):
     no_scores = pd.DataFrame({"task": ["bit_memory"], "extrapolation": [float("nan")]})
     Context.extrapolation = at_reference_lengths(no_scores)
     assert extrapolation_section(Context) == []
+
+
+def test_models_that_tie_at_t_are_said_to_part_only_when_their_brackets_do():
+    from benchmark.analysis.extrapolation import held_ratios
+    from benchmark.report.extrapolation_report import _held, _parting
+
+    def model(name, outcomes):
+        return _table(outcomes).assign(model=name)
+
+    five = range(5)
+    table = pd.concat([model("gru", {s: [True] * 4 for s in five}),
+                       model("lstm", {s: [True] * 4 for s in five}),
+                       model("rnn", {s: [True, False, False, False] for s in five}),
+                       model("irnn", {s: [False] * 4 for s in five})])  # no tie at T
+    held = held_ratios(table)
+    labels = {"gru": "GRU", "lstm": "LSTM", "rnn": "RNN"}
+    (line,) = _parting(held, labels)
+    assert line == ("- **bit_memory**: of the models that solve T = 10, GRU and LSTM hold "
+                    "every ratio scored (to 8x); RNN holds 1x and fails at 2x (median seeds).")
+    # the same median bracket reached by different seeds' outcomes: a tie, no parting
+    same = pd.concat([model("gru", {s: [True, True, False, False] for s in five}),
+                      model("rnn", {0: [True, False, False, False],
+                                    1: [True, True, True, False],
+                                    2: [True, True, False, False],
+                                    3: [True, False, False, False],
+                                    4: [True, True, True, False]})])
+    assert _parting(held_ratios(same), labels) == []
+    # one seed: no interval for the median, said in words
+    (row,) = held_ratios(_table({0: [True, False, True, True]})).itertuples()
+    assert _held(row) == "[1x, 2x) in [1x, 2x) (no interval, n = 1)"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from benchmark.analysis.extrapolation import held_ratios
 from benchmark.report.context import ReportContext
-from benchmark.report.markdown import frame_table, percent
+from benchmark.report.markdown import frame_table
 from benchmark.report.page import SCREEN, Page
 from benchmark.report.plotting import (
     legend_below,
@@ -20,6 +20,7 @@ from benchmark.report.plotting import (
     panels,
     task_title,
 )
+from benchmark.report.tables import coverage_text
 
 
 def extrapolation_figure(table: pd.DataFrame, models, labels, tasks_by_key: dict, path,
@@ -49,33 +50,45 @@ def extrapolation_figure(table: pd.DataFrame, models, labels, tasks_by_key: dict
     page.save(fig, path)
 
 
-def _held(row) -> str:
-    def ratio(value: float) -> str:
-        if not math.isfinite(value):
-            return "∞"
-        return "0" if value == 0 else f"{value:g}x"  # 0: not even the trained length
+def _ratio(value: float) -> str:
+    if not math.isfinite(value):
+        return "∞"
+    return "0" if value == 0 else f"{value:g}x"  # 0: not even the trained length
 
+
+def _held(row) -> str:
     if row.n_seeds == 0:
         return "–"
-    return (f"[{ratio(row.seed_median_low)}, {ratio(row.seed_median_high)}) in "
-            f"[{ratio(row.seed_ci_low)}, {ratio(row.seed_ci_high)}) "
-            f"({percent(row.seed_ci_coverage)}, n = {row.n_seeds})")
+    return (f"[{_ratio(row.seed_median_low)}, {_ratio(row.seed_median_high)}) in "
+            f"[{_ratio(row.seed_ci_low)}, {_ratio(row.seed_ci_high)}) "
+            f"({coverage_text(row.seed_ci_coverage)}, n = {row.n_seeds})")
+
+
+def _holds(low: float, high: float) -> str:
+    if not math.isfinite(high):
+        return f"hold{{}} every ratio scored (to {_ratio(low)})"
+    return f"hold{{}} {_ratio(low)} and fail{{}} at {_ratio(high)}"
 
 
 def _parting(held: pd.DataFrame, labels: dict) -> list[str]:
-    """Models that tie at T (the median seed holds ratio 1) but hold different ratios."""
+    """Per task, the models that tie at T (their median seed holds ratio 1), grouped by the
+    ratio bracket their median seed holds, when the highest group's bracket lies wholly
+    above the lowest one's (brackets that touch or overlap do not part)."""
     lines = []
     for task, rows in held.groupby("task", sort=False):
         tied = rows[rows["seed_median_low"] >= 1]
-        if len(tied) < 2:
+        groups = sorted(tied.groupby(["seed_median_low", "seed_median_high"]),
+                        key=lambda item: item[0], reverse=True)
+        if len(groups) < 2 or groups[0][0][0] < groups[-1][0][1]:
             continue
-        ordered = tied.sort_values("seed_median_low")
-        lowest, highest = ordered.iloc[0], ordered.iloc[-1]
-        if highest["seed_median_low"] >= lowest["seed_median_high"]:  # brackets apart
-            lines.append(f"- **{task}**: {labels.get(highest['model'], highest['model'])} and "
-                         f"{labels.get(lowest['model'], lowest['model'])} both solve T = "
-                         f"{int(lowest['seq_len'])}; at {lowest['seed_median_high']:g}x the "
-                         f"first still holds its rule and the second does not (median seeds).")
+        parts = []
+        for (low, high), group in groups:
+            names = [labels.get(m, m) for m in group["model"]]
+            verb = ("", "") if len(names) > 1 else ("s", "s")
+            parts.append(" and ".join(names) + " " + _holds(low, high).format(*verb))
+        lines.append(f"- **{task}**: of the models that solve T = "
+                     f"{int(tied['seq_len'].iloc[0])}, " + "; ".join(parts)
+                     + " (median seeds).")
     return lines
 
 

@@ -35,11 +35,15 @@ def horizon_cell(row) -> str:
 def seed_median_text(row) -> str:
     """The median seed's bracket and the order-statistic interval for it, with its coverage
     and the seed count it rests on: ``[40, 48) in [20, 80) (75 %, n = 3)``."""
-    coverage = row["seed_ci_coverage"]
-    held = "no interval" if coverage == 0 else f"{coverage:.0%}".replace("%", " %")
     return (horizon_bracket_text(row["seed_median_low"], row["seed_median_high"]) + " in "
             + horizon_bracket_text(row["seed_ci_low"], row["seed_ci_high"])
-            + f" ({held}, n = {int(row['n_seeds'])})")
+            + f" ({coverage_text(row['seed_ci_coverage'])}, n = {int(row['n_seeds'])})")
+
+
+def coverage_text(coverage: float) -> str:
+    """The order-statistic interval's coverage as the report prints it: "94 %", or "no
+    interval" where there are too few seeds (one) to bracket the median at all."""
+    return "no interval" if coverage == 0 else f"{coverage:.0%}".replace("%", " %")
 
 
 def effective_window_text(cells: pd.DataFrame, task) -> str:

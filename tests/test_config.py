@@ -65,6 +65,13 @@ def test_shipped_presets_load(name):
         assert (grid.tasks, grid.lr_grid, grid.seeds) == (modern.tasks, modern.lr_grid,
                                                           modern.seeds)
         return
+    if name == "modern_depth":  # minGRU / minLSTM two deep, at every other setting of modern
+        modern = load_grid("modern")
+        assert grid.models == ("mingru:layers=2", "minlstm:layers=2")
+        assert grid.settings() == modern.settings()  # its cells read beside modern's
+        assert (grid.lengths, grid.lr_grid, grid.seeds) == (modern.lengths, modern.lr_grid,
+                                                            modern.seeds)
+        return
     if name == "recall":  # the modern memory tasks, scored at longer lengths too
         assert {"selective_copy", "associative_recall", "flip_flop", "delayed_xor"} <= \
             set(grid.tasks) and grid.extrapolate == (2.0, 4.0, 8.0, 16.0)

@@ -16,8 +16,23 @@ def test_the_map_is_injective_on_a_zoo_of_eighteen():
 def test_a_model_keeps_its_look_whatever_else_runs():
     alone = styles.styles_for(["gru"])["gru"]
     assert styles.styles_for(["rnn", "lmu", "gru", "lstm"])["gru"] == alone
-    assert styles.styles_for(list(reversed(ZOO)))["lstm:forget_bias=1.0"] == \
+    assert styles.styles_for(ZOO)["lstm:forget_bias=1.0"] == \
         styles.model_style("lstm:forget_bias=1.0")
+
+
+def test_no_two_lines_of_a_figure_share_colour_and_dash():
+    # one family's bare keys (the LRU, S4D and selective SSM are all "ssm"; minGRU and
+    # minLSTM "minimal") and a twin's variant beside its library model's differ by marker
+    # alone unless the figure moves the later one to a dash of its own
+    modern = ["lru:layers=2", "s4d:layers=2", "s6", "mingru", "minlstm", "slstm", "gru",
+              "lstm", "lstm:chrono=auto"]
+    for models in (modern, ZOO, list(reversed(ZOO))):
+        chosen = styles.styles_for(models)
+        assert len({(s.colour, s.dash) for s in chosen.values()}) == len(models)
+    chosen = styles.styles_for(modern)
+    assert chosen["lru:layers=2"] == styles.model_style("lru:layers=2")  # the first keeps its own
+    assert chosen["s4d:layers=2"].dash != chosen["lru:layers=2"].dash
+    assert chosen["s4d:layers=2"].colour == chosen["lru:layers=2"].colour  # still one family
 
 
 def test_families_share_a_colour_and_twins_are_marked():

@@ -11,9 +11,10 @@
 
 Everything is a function of the model spec alone — fixed tables for the built-ins, a stable
 hash (SHA-256, not Python's salted ``hash``) for plug-ins and options — so a model keeps its
-look across runs. Within one figure, two models that would still look the same (two plug-in
-options hashed to one slot) are told apart by moving the later one, in the run's model order,
-to the next free dash.
+look across runs. Within one figure, two models that would still share a colour and a dash
+(two bare keys of one family, say the LRU and S4D, or two option sets hashed to one slot) are
+told apart by moving the later one, in the run's model order, to the next dash no line of the
+figure uses: a marker alone is too small to follow a line by.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import colorsys
 import dataclasses
 import hashlib
+import itertools
 
 import seaborn as sns
 
@@ -71,18 +73,23 @@ def model_style(spec: str) -> Style:
     return Style(colour, marker, TWIN_DASH if traits["twin"] is not None else "")
 
 
+def _spare_dash(used: set) -> tuple[int, ...]:
+    """The first dash pattern no line of the figure uses: the option dashes, then longer
+    generated ones."""
+    generated = ((1 + n, 1 + n // 2) for n in itertools.count(len(OPTION_DASHES)))
+    return next(dash for dash in itertools.chain(OPTION_DASHES, generated) if dash not in used)
+
+
 def styles_for(models: list[str]) -> dict[str, Style]:
-    """Every model's look in one figure: ``model_style``, with any remaining clash resolved
-    by giving the later model (in the given order) the next dash nobody uses."""
+    """Every model's look in one figure: ``model_style``, with any remaining clash (a colour
+    and dash another model already has) resolved by giving the later model (in the given
+    order) the next dash no line of the figure uses."""
     chosen: dict[str, Style] = {}
     for model in models:
         style = model_style(model)
-        taken = set(chosen.values())
-        step = 0
-        while style in taken:
-            style = dataclasses.replace(style, dash=OPTION_DASHES[step]
-                                        if step < len(OPTION_DASHES)
-                                        else (1 + step, 1 + step // 2))
-            step += 1
+        taken = {(other.colour, other.dash) for other in chosen.values()}
+        if (style.colour, style.dash) in taken:
+            style = dataclasses.replace(
+                style, dash=_spare_dash({other.dash for other in chosen.values()}))
         chosen[model] = style
     return chosen

@@ -74,3 +74,15 @@ def test_length_ticks_are_thinned_for_a_search_s_close_lengths():
     assert ticks[0] == 10 and ticks[-1] == 500 and len(ticks) <= 6
     assert all(b / a >= 1.4 for a, b in zip(ticks, ticks[1:-1], strict=False))
     assert spread_ticks([10, 30, 100]) == [10, 30, 100]  # a plain grid keeps every length
+
+
+def test_no_line_is_paler_than_the_page_allows():
+    import colorsys
+
+    # the colourblind palette's pink (minGRU and minLSTM's family) is 0.84 light, and a
+    # variant's lighter shade of it was near white
+    specs = ZOO + ["mingru", "minlstm", "mingru:layers=2", "minlstm:layers=2", "lru:layers=2",
+                   "s4d:layers=2", "s6", "lmu:theta=100", "indrnn:bound_steps=100"]
+    for spec in specs:
+        light = colorsys.rgb_to_hls(*styles.model_style(spec).colour)[1]
+        assert light <= styles.LIGHTEST + 1e-9, spec

@@ -36,6 +36,7 @@ TWIN_DASH = (4, 2)
 OPTION_DASHES = ((1, 1), (6, 2, 1, 2), (8, 2), (3, 1, 1, 1), (2, 2), (6, 1, 1, 1, 1, 1),
                  (10, 3), (1, 2))
 SHADES = (-0.12, 0.12, -0.22, 0.2)  # lightness shifts of a variant's colour
+LIGHTEST = 0.7  # HLS lightness: a paler line or band is hard to see on white
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,10 +50,23 @@ def _digest(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
 
 
-def _shade(colour, shift: float):
-    hue, light, sat = colorsys.rgb_to_hls(*colour)
-    return tuple(round(c, 4) for c in colorsys.hls_to_rgb(hue, min(max(light + shift, 0.1),
-                                                                     0.9), sat))
+def _with_lightness(colour, light: float) -> tuple:
+    hue, _, sat = colorsys.rgb_to_hls(*colour)
+    return tuple(round(c, 4) for c in colorsys.hls_to_rgb(hue, light, sat))
+
+
+def _legible(colour) -> tuple:
+    """The colour, darkened to LIGHTEST where it is paler (the palette's pink, 0.84)."""
+    light = colorsys.rgb_to_hls(*colour)[1]
+    return _with_lightness(colour, min(light, LIGHTEST))
+
+
+def _shade(colour, shift: float) -> tuple:
+    """A variant's shade: lighter or darker by ``shift``, turned the other way where lighter
+    would pass LIGHTEST, so that no variant fades into the white page."""
+    light = colorsys.rgb_to_hls(*colour)[1]
+    shifted = light + shift if light + shift <= LIGHTEST else light - abs(shift)
+    return _with_lightness(colour, max(shifted, 0.1))
 
 
 def model_style(spec: str) -> Style:
@@ -63,7 +77,7 @@ def model_style(spec: str) -> Style:
         traits = {**traits, "family": "plugin", "colour": FAMILY_COLOURS["plugin"]}
     index = traits["colour"] if traits["colour"] is not None else \
         _digest(traits["family"]) % len(_COLOURBLIND)
-    colour = tuple(round(c, 4) for c in _COLOURBLIND[index])
+    colour = _legible(_COLOURBLIND[index])
     marker = traits["marker"] or OTHER_MARKERS[_digest(key) % len(OTHER_MARKERS)]
     if options:
         text = ":".join(f"{k}={v}" for k, v in sorted(options.items()))

@@ -33,6 +33,9 @@ def test_no_two_lines_of_a_figure_share_colour_and_dash():
     assert chosen["lru:layers=2"] == styles.model_style("lru:layers=2")  # the first keeps its own
     assert chosen["s4d:layers=2"].dash != chosen["lru:layers=2"].dash
     assert chosen["s4d:layers=2"].colour == chosen["lru:layers=2"].colour  # still one family
+    # the family's namesake keeps its look though the sLSTM comes first in the run
+    assert chosen["lstm"] == styles.model_style("lstm") != chosen["slstm"]
+    assert list(chosen) == modern  # in the run's order
 
 
 def test_families_share_a_colour_and_twins_are_marked():

@@ -94,16 +94,24 @@ def _spare_dash(used: set) -> tuple[int, ...]:
     return next(dash for dash in itertools.chain(OPTION_DASHES, generated) if dash not in used)
 
 
+def _names_its_family(spec: str) -> bool:
+    """Whether a spec is its family's namesake (``lstm``, ``gru``, ``rnn``, bare): the line a
+    reader knows the family's colour by, which keeps its own look in a clash."""
+    key, options = parse_spec(spec, MODELS.keys())
+    return not options and key in MODELS and model_traits(spec)["family"] == key
+
+
 def styles_for(models: list[str]) -> dict[str, Style]:
     """Every model's look in one figure: ``model_style``, with any remaining clash (a colour
-    and dash another model already has) resolved by giving the later model (in the given
-    order) the next dash no line of the figure uses."""
+    and dash another model already has) resolved by giving the later model the next dash no
+    line of the figure uses; a family's namesake (nn.LSTM beside the sLSTM) comes first,
+    the others in the given order."""
     chosen: dict[str, Style] = {}
-    for model in models:
+    for model in sorted(models, key=lambda spec: not _names_its_family(spec)):  # stable
         style = model_style(model)
         taken = {(other.colour, other.dash) for other in chosen.values()}
         if (style.colour, style.dash) in taken:
             style = dataclasses.replace(
                 style, dash=_spare_dash({other.dash for other in chosen.values()}))
         chosen[model] = style
-    return chosen
+    return {model: chosen[model] for model in models}

@@ -65,6 +65,13 @@ def test_shipped_presets_load(name):
         assert (grid.tasks, grid.lr_grid, grid.seeds) == (modern.tasks, modern.lr_grid,
                                                           modern.seeds)
         return
+    if name == "modern_lru_ring":  # the LRU on its long-range ring, at every other setting of modern
+        modern = load_grid("modern")
+        assert grid.models == ("lru:layers=2:r_min=0.9",) and "lru:layers=2" in modern.models
+        assert grid.settings() == modern.settings()  # its cells read beside modern's LRU
+        assert (grid.tasks, grid.lengths, grid.lr_grid, grid.seeds) == (
+            modern.tasks, modern.lengths, modern.lr_grid, modern.seeds)
+        return
     if name == "modern_depth":  # minGRU / minLSTM two deep, at every other setting of modern
         modern = load_grid("modern")
         assert grid.models == ("mingru:layers=2", "minlstm:layers=2")

@@ -65,7 +65,7 @@ def test_shipped_presets_load(name):
         assert (grid.tasks, grid.lr_grid, grid.seeds) == (modern.tasks, modern.lr_grid,
                                                           modern.seeds)
         return
-    if name == "modern_lru_ring":  # the LRU on its long-range ring, at every other setting of modern
+    if name == "modern_lru_ring":  # the LRU on its long-range ring, at modern's settings
         modern = load_grid("modern")
         assert grid.models == ("lru:layers=2:r_min=0.9",) and "lru:layers=2" in modern.models
         assert grid.settings() == modern.settings()  # its cells read beside modern's LRU

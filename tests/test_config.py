@@ -58,26 +58,19 @@ def test_shipped_presets_load(name):
             "lru", "s4d", "mingru", "minlstm", "slstm", "gru", "lstm"}
         assert (min(grid.lengths), max(grid.lengths)) == (10, 320) and len(grid.lr_grid) == 3
         return
-    if name == "modern_s6":  # the selective SSM alone, capped, at every other setting of modern
+    if name in ("modern_s6", "modern_depth", "modern_lru_ring"):  # modern's companions
         modern = load_grid("modern")
-        assert grid.models == ("s6",) and max(grid.lengths) < max(modern.lengths)
-        assert grid.settings() == modern.settings()  # so its cells are the ones modern would run
-        assert (grid.tasks, grid.lr_grid, grid.seeds) == (modern.tasks, modern.lr_grid,
-                                                          modern.seeds)
-        return
-    if name == "modern_lru_ring":  # the LRU on its long-range ring, at modern's settings
-        modern = load_grid("modern")
-        assert grid.models == ("lru:layers=2:r_min=0.9",) and "lru:layers=2" in modern.models
-        assert grid.settings() == modern.settings()  # its cells read beside modern's LRU
-        assert (grid.tasks, grid.lengths, grid.lr_grid, grid.seeds) == (
-            modern.tasks, modern.lengths, modern.lr_grid, modern.seeds)
-        return
-    if name == "modern_depth":  # minGRU / minLSTM two deep, at every other setting of modern
-        modern = load_grid("modern")
-        assert grid.models == ("mingru:layers=2", "minlstm:layers=2")
-        assert grid.settings() == modern.settings()  # its cells read beside modern's
-        assert (grid.lengths, grid.lr_grid, grid.seeds) == (modern.lengths, modern.lr_grid,
-                                                            modern.seeds)
+        assert grid.settings() == modern.settings()  # so their cells read beside modern's
+        assert (grid.lr_grid, grid.seeds) == (modern.lr_grid, modern.seeds)
+        if name == "modern_s6":  # the selective SSM alone, capped, on modern's tasks
+            assert grid.models == ("s6",) and max(grid.lengths) < max(modern.lengths)
+            assert grid.tasks == modern.tasks
+        if name == "modern_depth":  # minGRU / minLSTM two deep
+            assert grid.models == ("mingru:layers=2", "minlstm:layers=2")
+            assert grid.lengths == modern.lengths
+        if name == "modern_lru_ring":  # the LRU on its long-range ring
+            assert grid.models == ("lru:layers=2:r_min=0.9",) and "lru:layers=2" in modern.models
+            assert (grid.tasks, grid.lengths) == (modern.tasks, modern.lengths)
         return
     if name == "recall":  # the modern memory tasks, scored at longer lengths too
         assert {"selective_copy", "associative_recall", "flip_flop", "delayed_xor"} <= \

@@ -64,10 +64,12 @@ def _held(row) -> str:
             f"({coverage_text(row.seed_ci_coverage)}, n = {row.n_seeds})")
 
 
-def _holds(low: float, high: float) -> str:
-    if not math.isfinite(high):
-        return f"hold{{}} every ratio scored (to {_ratio(low)})"
-    return f"hold{{}} {_ratio(low)} and fail{{}} at {_ratio(high)}"
+def _holds(names: list[str], low: float, high: float) -> str:
+    """``names`` and the ratio bracket their median seed holds, as a clause."""
+    s = "" if len(names) > 1 else "s"  # the verbs agree with one model or several
+    held = (f"hold{s} every ratio scored (to {_ratio(low)})" if not math.isfinite(high)
+            else f"hold{s} {_ratio(low)} and fail{s} at {_ratio(high)}")
+    return " and ".join(names) + " " + held
 
 
 def _parting(held: pd.DataFrame, labels: dict) -> list[str]:
@@ -78,14 +80,15 @@ def _parting(held: pd.DataFrame, labels: dict) -> list[str]:
     for task, rows in held.groupby("task", sort=False):
         tied = rows[rows["seed_median_low"] >= 1]
         groups = sorted(tied.groupby(["seed_median_low", "seed_median_high"]),
-                        key=lambda item: item[0], reverse=True)
-        if len(groups) < 2 or groups[0][0][0] < groups[-1][0][1]:
+                        key=lambda item: item[0], reverse=True)  # highest bracket first
+        if len(groups) < 2:
             continue
-        parts = []
-        for (low, high), group in groups:
-            names = [labels.get(m, m) for m in group["model"]]
-            verb = ("", "") if len(names) > 1 else ("s", "s")
-            parts.append(" and ".join(names) + " " + _holds(low, high).format(*verb))
+        (top_low, _), _ = groups[0]
+        (_, bottom_high), _ = groups[-1]
+        if top_low < bottom_high:
+            continue
+        parts = [_holds([labels.get(m, m) for m in group["model"]], low, high)
+                 for (low, high), group in groups]
         lines.append(f"- **{task}**: of the models that solve T = "
                      f"{int(tied['seq_len'].iloc[0])}, " + "; ".join(parts)
                      + " (median seeds).")
